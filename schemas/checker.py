@@ -1,0 +1,321 @@
+"""``check``: every problem in a form file, in words a clerk can act on; ``load``: a ``Form``.
+
+The order of work matters for the messages: the file must parse, then have the right layout
+(the definition meta-schema), then a valid and safe JSON Schema, and only then are names checked
+against the questions, so one typo does not cascade into a page of confusing messages.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date
+from functools import cache
+from importlib import resources
+from pathlib import Path as FilePath
+from typing import Any
+
+import jsonschema
+
+from schemas import semantics
+from schemas.drafts import (
+    detect_draft,
+    id_from_filename,
+    is_bare_schema,
+    title_from_filename,
+)
+from schemas.fields import FieldCollector
+from schemas.localized import Localized, localized, translation_languages
+from schemas.model import NOTIFY_EVENTS, Form, Page, Retention, Step, parse_duration
+from schemas.problems import FormError, Problem
+from schemas.schema_checks import check_schema
+from schemas.source import Source, parse, read
+
+Path = tuple[str | int, ...]
+
+_KEY_PURPOSE = {
+    "id": "the form's address, like pothole-report",
+    "title": "the name residents see",
+    "schema": "the questions, as a JSON Schema",
+    "step": "the step's name, shown to staff and residents",
+    "fields": "the names of the questions on the page",
+}
+
+
+@cache
+def definition_schema() -> dict[str, Any]:
+    """The meta-schema of form files (FORMAT.md as JSON Schema)."""
+    text = resources.files("schemas").joinpath("form-definition.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+@cache
+def _definition_validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(definition_schema())
+
+
+def check(path: str | FilePath) -> list[Problem]:
+    """Every problem in the form file at ``path``; an empty list when it is fine to publish."""
+    try:
+        source = read(path)
+    except FormError as exc:
+        return exc.problems
+    return build(source)[1]
+
+
+def check_text(text: str | bytes, name: str = "form.yaml") -> list[Problem]:
+    """Like :func:`check`, for text that is not in a file (the studio, tests)."""
+    try:
+        source = parse(text, name, json_syntax=name.lower().endswith(".json"))
+    except FormError as exc:
+        return exc.problems
+    return build(source)[1]
+
+
+def load(path: str | FilePath) -> Form:
+    """The form in the file at ``path``; :class:`FormError` listing every problem otherwise."""
+    return _require(build(read(path)))
+
+
+def load_definition(definition: Mapping[str, Any], name: str = "<form>") -> Form:
+    """A form from an already parsed definition, such as one stored in the database."""
+    return _require(build(Source(name, definition)))
+
+
+def _require(result: tuple[Form | None, list[Problem]]) -> Form:
+    form, problems = result
+    errors = [p for p in problems if p.severity == "error"]
+    if form is None or errors:
+        raise FormError(errors or problems)
+    return form
+
+
+def errors_only(problems: Iterable[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == "error"]
+
+
+def build(source: Source) -> tuple[Form | None, list[Problem]]:
+    """Check a parsed file and, when nothing is wrong, build its :class:`Form`."""
+    problems: list[Problem] = []
+
+    def add(path: Path, message: str, code: str, severity: str = "error") -> None:
+        problems.append(source.problem(path, message, code, severity=severity))
+
+    for path, line in source.duplicates:
+        problems.append(Problem(source.name, line, f"`{path[-1]}` is written twice here; the "
+                                "second one would silently replace the first.", "duplicate_key"))
+    data = source.data
+    if not isinstance(data, Mapping):
+        add((), "A form file must be a set of keys (id, title, schema, ...), not "
+            f"{_what(data)}.", "layout")
+        return None, _sorted(problems)
+    bare = is_bare_schema(data)
+    definition = _as_definition(data, source) if bare else dict(data)
+    for path, message, code in _definition_findings(definition):
+        add(path, message, code)
+    if errors_only(problems):
+        return None, _sorted(problems)
+
+    schema = definition["schema"]
+    draft = detect_draft(schema, bare=bare)
+    if draft is None:
+        add(("schema", "$schema"), f"`$schema: {schema['$schema']}` is not a JSON Schema draft "
+            "formbuilder reads. Use 2020-12, 2019-09 or Draft 7, or leave `$schema` out.",
+            "draft")
+        return None, _sorted(problems)
+    for path, message, code, severity in check_schema(schema, draft, ("schema",)):
+        add(path, message, code, severity)
+    if errors_only(problems):
+        return None, _sorted(problems)
+
+    ui = definition.get("ui") or {}
+    collector = FieldCollector(schema, ui)
+    fields = collector.collect()
+    for issue in collector.issues:
+        add(issue.path, issue.message, issue.code)
+    if not fields and not errors_only(problems):
+        add(("schema",), "The schema has no questions: add them under `properties`.", "empty")
+    languages = _languages(definition)
+    findings = [
+        *semantics.check_ui(ui, fields),
+        *semantics.check_pages(ui.get("pages") or [], fields),
+        *semantics.check_routing(definition.get("routing") or [], fields),
+        *semantics.check_notify(definition.get("notify") or {}, definition.get("applicant_email")),
+        *semantics.check_applicant_email(definition.get("applicant_email"), fields),
+        *semantics.check_dates(definition),
+        *semantics.check_translations(definition, fields, languages),
+    ]
+    for path, message, code in findings:
+        add(path, message, code)
+    if errors_only(problems):
+        return None, _sorted(problems)
+    return _form(definition, draft, fields, languages, source.name), _sorted(problems)
+
+
+def _what(data: Any) -> str:
+    if data is None:
+        return "nothing"
+    if isinstance(data, list):
+        return "a list"
+    return f"a single value ({str(data)[:40]!r})"
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    unique = list(dict.fromkeys(problems))
+    return sorted(unique, key=lambda p: (p.line or 0, p.column or 0, p.message))
+
+
+def _as_definition(schema: Mapping[str, Any], source: Source) -> dict[str, Any]:
+    """A bare JSON Schema file as a form: id from the file name, title from the schema."""
+    source.lines = {("schema", *path): line for path, line in source.lines.items()}
+    source.duplicates = [(("schema", *path), line) for path, line in source.duplicates]
+    title = schema.get("title")
+    return {
+        "id": id_from_filename(source.name),
+        "title": title if isinstance(title, str) and title.strip()
+        else title_from_filename(source.name),
+        "schema": dict(schema),
+    }
+
+
+def _definition_findings(definition: Mapping[str, Any]) -> list[tuple[Path, str, str]]:
+    errors = sorted(_definition_validator().iter_errors(definition),
+                    key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    return [finding for error in errors for finding in _explain_layout(error)]
+
+
+def _explain_layout(error: jsonschema.ValidationError) -> list[tuple[Path, str, str]]:
+    path: Path = tuple(error.absolute_path)
+    where = _where(path)
+    hint = error.schema.get("x-hint") if isinstance(error.schema, Mapping) else None
+    if error.validator == "required":
+        missing = error.message.split("'")[1]
+        purpose = _KEY_PURPOSE.get(missing)
+        return [(path, f"{where} needs `{missing}`" + (f": {purpose}." if purpose else "."),
+                 "missing")]
+    if error.validator == "additionalProperties":
+        allowed = _allowed_keys(error.schema)
+        extra = [k for k in error.instance if k not in allowed and not _is_translation(k)]
+        return [((*path, key), f"`{key}` is not a key {where.lower()} can have."
+                 f"{semantics.did_you_mean(str(key), allowed)}", "unknown_key") for key in extra]
+    key = next((p for p in reversed(path) if isinstance(p, str)), "value")
+    shown = error.instance if not isinstance(error.instance, Mapping | list) else None
+    if error.validator == "enum":
+        options = ", ".join(str(o) for o in error.validator_value)
+        suggestion = semantics.did_you_mean(str(error.instance),
+                                            [str(o) for o in error.validator_value])
+        return [(path, f"`{key}: {shown}` is not one of: {options}.{suggestion}", "value")]
+    if error.validator == "type":
+        wanted = _TYPE_WORDS.get(str(error.validator_value), str(error.validator_value))
+        return [(path, f"`{key}` should be {wanted}." + (f" {hint}" if hint else ""), "type")]
+    value = f"`{key}: {shown}`" if shown is not None else f"`{key}`"
+    reason = hint or error.message
+    return [(path, f"{value} is not right. {reason}", "value")]
+
+
+_TYPE_WORDS = {"string": "text", "array": "a list", "object": "a group of keys",
+               "number": "a number", "integer": "a whole number", "boolean": "true or false"}
+
+
+def _is_translation(key: Any) -> bool:
+    return isinstance(key, str) and "_" in key and len(key.rsplit("_", 1)[1]) in (2, 3, 5)
+
+
+def _allowed_keys(schema: Mapping[str, Any]) -> list[str]:
+    return [str(k) for k in (schema.get("properties") or {})]
+
+
+def _where(path: Path) -> str:
+    if not path:
+        return "A form"
+    if path[0] == "routing" and len(path) >= 2:
+        return f"Routing step {path[1] + 1}" if isinstance(path[1], int) else "`routing`"
+    if path[:2] == ("ui", "pages") and len(path) >= 3:
+        return f"Page {path[2] + 1}" if isinstance(path[2], int) else "`ui.pages`"
+    if path[0] == "ui" and len(path) >= 2:
+        return f"The hints for `{path[1]}`"
+    return f"`{'.'.join(str(p) for p in path)}`"
+
+
+def _languages(definition: Mapping[str, Any]) -> tuple[str, ...]:
+    declared = definition.get("languages")
+    if isinstance(declared, list) and declared:
+        return tuple(declared)
+    found = translation_languages(definition, "title") | translation_languages(
+        definition, "description")
+    return ("en", *sorted(found - {"en"}))
+
+
+def _form(definition: Mapping[str, Any], draft: str, fields: dict, languages: tuple[str, ...],
+          name: str) -> Form:
+    ui = definition.get("ui") or {}
+    pages = tuple(_page(p, fields) for p in ui.get("pages") or [])
+    if not pages:
+        order = list(ui.get("order") or [])
+        rest = [f.path for f in fields.values() if f.parent is None and f.path not in order]
+        pages = (Page(localized(definition, "title") or Localized(""), tuple(order + rest)),)
+    notify = {event: tuple(definition.get("notify", {}).get(event) or ())
+              for event in NOTIFY_EVENTS}
+    retention = definition.get("retention")
+    return Form(
+        id=definition["id"],
+        title=localized(definition, "title") or Localized(definition["id"]),
+        schema=definition["schema"],
+        draft=draft,
+        fields=fields,
+        pages=pages,
+        languages=languages,
+        description=localized(definition, "description"),
+        confirmation=localized(definition, "confirmation"),
+        department=localized(definition, "department"),
+        keywords=tuple(definition.get("keywords") or ()),
+        reference_prefix=definition.get("reference_prefix") or default_prefix(definition["id"]),
+        applicant_email=definition.get("applicant_email"),
+        retention=Retention.parse(retention) if retention else None,
+        open_from=_date(definition.get("open_from")),
+        open_until=_date(definition.get("open_until")),
+        routing=tuple(_step(s, fields) for s in definition.get("routing") or []),
+        notify=notify,
+        ui=ui,
+        definition=definition,
+        source_name=name,
+    )
+
+
+def default_prefix(form_id: str) -> str:
+    """Initials of the id's words (``pothole-report`` -> ``PR``), or its first three letters."""
+    words = [w for w in form_id.split("-") if w and w[0].isalpha()]
+    if len(words) >= 2:
+        return "".join(w[0] for w in words)[:6].upper()
+    letters = "".join(c for c in form_id if c.isalpha())
+    return (letters[:3] or "F").upper()
+
+
+def _date(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else None
+
+
+def _when(text: Any, fields: dict) -> Any:
+    if not isinstance(text, str):
+        return None
+    return semantics.condition(text, fields, ())[0]
+
+
+def _page(page: Mapping[str, Any], fields: dict) -> Page:
+    return Page(
+        title=localized(page, "title") or Localized(""),
+        fields=tuple(page.get("fields") or ()),
+        when=_when(page.get("when"), fields),
+        description=localized(page, "description"),
+    )
+
+
+def _step(step: Mapping[str, Any], fields: dict) -> Step:
+    return Step(
+        name=localized(step, "step") or Localized(""),
+        assign=step.get("assign"),
+        all_of=tuple(step.get("all_of") or ()),
+        when=_when(step.get("when"), fields),
+        due=parse_duration(step["due"]) if step.get("due") else None,
+        escalate_to=step.get("escalate_to"),
+    )

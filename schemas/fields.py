@@ -1,0 +1,332 @@
+"""The questions of a form, found by walking its JSON Schema.
+
+Every other part of the engine (renderers, conditions, checks, PDFs) asks for fields by
+dotted path (``applicant.address.zip``; an item of a repeating group by the group's name,
+``household_members.name``) instead of walking raw schema dictionaries again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from schemas.fieldtypes import FieldType, ValueType
+from schemas.localized import Localized, localized
+from schemas.refs import RefError, resolve
+
+MAX_FIELD_DEPTH = 12
+FILE_FORMATS = ("file", "data-url")
+CONDITIONAL_BRANCHES = ("then", "else")
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One allowed answer of a choice question, with its display label."""
+
+    value: Any
+    label: Localized
+
+
+@dataclass(frozen=True)
+class Field:
+    """One question (or group of questions) of a form."""
+
+    path: str
+    keys: tuple[str, ...]
+    schema: Mapping[str, Any]
+    kind: str
+    title: Localized
+    description: Localized | None
+    required: bool
+    conditional: bool
+    choices: tuple[Choice, ...] = ()
+    parent: str | None = None
+    in_repeat: bool = False
+    source_path: Path = ()
+    ui: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.keys[-1]
+
+    @property
+    def format(self) -> str | None:
+        fmt = self.schema.get("format")
+        return fmt if isinstance(fmt, str) else None
+
+    @property
+    def value_type(self) -> ValueType:
+        """How conditions compare this field's answer."""
+        if self.kind in ("number", "integer"):
+            return "number"
+        if self.kind == "boolean":
+            return "boolean"
+        if self.kind in ("multichoice", "list"):
+            return "list"
+        if self.kind in ("file", "files"):
+            return "file"
+        if self.kind in ("group", "repeat", "tuple"):
+            return "group"
+        if self.kind == "choice" and self.choices and all(
+            isinstance(c.value, int | float) and not isinstance(c.value, bool) for c in self.choices
+        ):
+            return "number"
+        if self.kind == "choice" and self.choices and all(
+            isinstance(c.value, bool) for c in self.choices
+        ):
+            return "boolean"
+        if self.format in ("date", "date-time"):
+            return "date"
+        if self.format == "time":
+            return "time"
+        return "text"
+
+    @property
+    def field_type(self) -> FieldType:
+        choices = tuple(c.value for c in self.choices) if self.choices else None
+        return FieldType(self.value_type, choices)
+
+    def label_for(self, value: Any, lang: str | None = None) -> str:
+        """The display label of a choice value, or the value itself."""
+        for choice in self.choices:
+            if choice.value == value:
+                return choice.label.get(lang)
+        return "" if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class SchemaIssue:
+    """Something in the schema that stops it from being drawn as a form."""
+
+    path: Path
+    message: str
+    code: str
+
+
+def humanise(name: str) -> str:
+    """``end_date`` -> ``End date``; ``firstName`` -> ``First name``."""
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
+    words = re.sub(r"[_\-.]+", " ", words).strip().lower()
+    return words[:1].upper() + words[1:] if words else name
+
+
+def schema_types(schema: Mapping[str, Any]) -> list[str]:
+    """The declared types, with ``null`` (a nullable answer) set aside."""
+    declared = schema.get("type")
+    types = declared if isinstance(declared, list) else [declared] if declared else []
+    return [t for t in types if t != "null" and isinstance(t, str)]
+
+
+class FieldCollector:
+    """Walks a schema once, collecting fields and the constructs that cannot be drawn."""
+
+    def __init__(self, root: Mapping[str, Any], ui: Mapping[str, Any] | None = None):
+        self.root = root
+        self.ui = ui or {}
+        self.fields: dict[str, Field] = {}
+        self.issues: list[SchemaIssue] = []
+
+    def collect(self) -> dict[str, Field]:
+        self._object(self.root, (), ("schema",), conditional=False, parent=None,
+                     in_repeat=False, refs=())
+        return self.fields
+
+    def _resolve(self, schema: Any, spath: Path, refs: tuple[str, ...]) -> tuple[Any, tuple]:
+        try:
+            target, chain = resolve(self.root, schema)
+        except RefError as exc:
+            self.issues.append(SchemaIssue((*spath, "$ref"), exc.message, exc.code))
+            return None, refs
+        looped = next((ref for ref in chain if ref in refs), None)
+        if looped:
+            self.issues.append(SchemaIssue(
+                (*spath, "$ref"),
+                f"`$ref: '{looped}'` contains itself, so the form would never end. A form "
+                "cannot draw a group that repeats inside itself; limit the depth by writing "
+                "each level out.", "recursive_ref"))
+            return None, refs
+        return target, refs + chain
+
+    def _object(self, schema: Any, keys: tuple[str, ...], spath: Path, *, conditional: bool,
+                parent: str | None, in_repeat: bool, refs: tuple[str, ...],
+                extra_required: frozenset[str] = frozenset()) -> None:
+        schema, refs = self._resolve(schema, spath, refs)
+        if not isinstance(schema, Mapping):
+            return
+        required = set(_strings(schema.get("required"))) | extra_required
+        properties = schema.get("properties")
+        if isinstance(properties, Mapping):
+            for name, sub in properties.items():
+                self._property(str(name), sub, keys, (*spath, "properties", name),
+                               required=name in required, conditional=conditional,
+                               parent=parent, in_repeat=in_repeat, refs=refs)
+        for branch_path, branch, is_conditional in _branches(schema, spath):
+            branch_required = frozenset(_strings(branch.get("required"))) \
+                if isinstance(branch, Mapping) else frozenset()
+            self._object(branch, keys, branch_path, conditional=conditional or is_conditional,
+                         parent=parent, in_repeat=in_repeat, refs=refs,
+                         extra_required=branch_required if is_conditional else frozenset())
+
+    def _property(self, name: str, sub: Any, keys: tuple[str, ...], spath: Path, *,
+                  required: bool, conditional: bool, parent: str | None, in_repeat: bool,
+                  refs: tuple[str, ...]) -> None:
+        path_keys = (*keys, name)
+        path = ".".join(path_keys)
+        if path in self.fields or sub is False:
+            return
+        if len(path_keys) > MAX_FIELD_DEPTH:
+            self.issues.append(SchemaIssue(spath, f"`{path}` is nested more than "
+                                           f"{MAX_FIELD_DEPTH} groups deep.", "too_deep"))
+            return
+        schema, refs = self._resolve(sub if isinstance(sub, Mapping) else {}, spath, refs)
+        if not isinstance(schema, Mapping):
+            return
+        hints = self.ui.get(path) if isinstance(self.ui.get(path), Mapping) else {}
+        kind = _kind(schema, self.root, hints)
+        self.fields[path] = Field(
+            path=path, keys=path_keys, schema=schema, kind=kind,
+            title=localized(schema, "title", default=humanise(name)) or Localized(name),
+            description=localized(schema, "description"),
+            required=required, conditional=conditional,
+            choices=_choices(schema, self.root, hints), parent=parent, in_repeat=in_repeat,
+            source_path=spath, ui=hints)
+        if kind == "group":
+            self._object(schema, path_keys, spath, conditional=conditional, parent=path,
+                         in_repeat=in_repeat, refs=refs)
+        elif kind == "repeat":
+            self._object(schema.get("items"), path_keys, (*spath, "items"),
+                         conditional=conditional, parent=path, in_repeat=True, refs=refs)
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _branches(schema: Mapping[str, Any], spath: Path) -> Iterator[tuple[Path, Any, bool]]:
+    """Sub-schemas that add questions: ``allOf`` always; the rest only in some cases."""
+    for key, conditional in (("allOf", False), ("oneOf", True), ("anyOf", True)):
+        items = schema.get(key)
+        if isinstance(items, list):
+            for index, item in enumerate(items):
+                yield (*spath, key, index), item, conditional
+    for key in CONDITIONAL_BRANCHES:
+        if isinstance(schema.get(key), Mapping):
+            yield (*spath, key), schema[key], True
+    for key in ("dependentSchemas", "dependencies"):
+        deps = schema.get(key)
+        if isinstance(deps, Mapping):
+            for name, dep in deps.items():
+                if isinstance(dep, Mapping):
+                    yield (*spath, key, name), dep, True
+
+
+def _item_schema(schema: Mapping[str, Any], root: Mapping[str, Any]) -> Any:
+    items = schema.get("items")
+    if isinstance(items, Mapping):
+        try:
+            return resolve(root, items)[0]
+        except RefError:
+            return None
+    return items
+
+
+def _const_options(schema: Mapping[str, Any]) -> list[Mapping[str, Any]] | None:
+    for key in ("oneOf", "anyOf"):
+        options = schema.get(key)
+        if isinstance(options, list) and options and all(
+            isinstance(o, Mapping) and "const" in o for o in options
+        ):
+            return options
+    return None
+
+
+def _is_choice(schema: Mapping[str, Any]) -> bool:
+    return isinstance(schema.get("enum"), list) or _const_options(schema) is not None
+
+
+def _kind(schema: Mapping[str, Any], root: Mapping[str, Any], hints: Mapping[str, Any]) -> str:
+    types = schema_types(schema)
+    main = types[0] if types else None
+    if schema.get("format") in FILE_FORMATS:
+        return "file"
+    if main == "array" or (main is None and "items" in schema):
+        if isinstance(schema.get("items"), list) or "prefixItems" in schema:
+            return "tuple"
+        items = _item_schema(schema, root)
+        if not isinstance(items, Mapping):
+            return "list"
+        if _is_choice(items):
+            return "multichoice"
+        if items.get("format") in FILE_FORMATS:
+            return "files"
+        item_types = schema_types(items)
+        if "object" in item_types or (not item_types and "properties" in items):
+            return "repeat"
+        return "list"
+    if _is_choice(schema):
+        return "choice"
+    if main == "boolean":
+        return "boolean"
+    if main in ("number", "integer"):
+        return main
+    if main == "object" or (main is None and "properties" in schema):
+        return "group"
+    max_length = schema.get("maxLength")
+    long_text = isinstance(max_length, int) and max_length > 200
+    if hints.get("widget") == "textarea" or long_text:
+        return "textarea"
+    return "text"
+
+
+def _choices(schema: Mapping[str, Any], root: Mapping[str, Any],
+             hints: Mapping[str, Any]) -> tuple[Choice, ...]:
+    source = schema
+    if schema_types(schema)[:1] == ["array"] or "items" in schema:
+        items = _item_schema(schema, root)
+        source = items if isinstance(items, Mapping) else {}
+    options = _const_options(source)
+    if options is not None:
+        pairs = [(o["const"], o) for o in options]
+    elif isinstance(source.get("enum"), list):
+        names = source.get("enumNames") if isinstance(source.get("enumNames"), list) else []
+        pairs = [(v, {"title": names[i]} if i < len(names) else {})
+                 for i, v in enumerate(source["enum"])]
+    else:
+        return ()
+    labels = _label_table(hints.get("labels"))
+    translated = {key[len("labels_"):]: _label_table(value) for key, value in hints.items()
+                  if isinstance(key, str) and key.startswith("labels_")}
+    choices = []
+    for value, option in pairs:
+        key = label_key(value)
+        title = option.get("title") if isinstance(option.get("title"), str) else None
+        default = labels.get(key) or title or _show(value)
+        langs = localized(option, "title", default=default).translations if option else {}
+        langs = {**langs, **{lang: t[key] for lang, t in translated.items() if key in t}}
+        choices.append(Choice(value, Localized(default, langs)))
+    return tuple(choices)
+
+
+def label_key(value: Any) -> str:
+    """How a choice value is written as a key of ``labels`` (``true``, ``3``, ``large``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "null" if value is None else str(value)
+
+
+def _label_table(value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {label_key(k): str(v) for k, v in value.items()}
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if value is None:
+        return "None"
+    return str(value)

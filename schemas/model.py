@@ -1,0 +1,145 @@
+"""The one parsed form model that the renderers, the workflow engine and the app share.
+
+A ``Form`` is built only from a definition that passed the checker, so its users never have to
+re-validate raw dictionaries.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from schemas.fields import Field
+from schemas.localized import Localized
+
+if TYPE_CHECKING:
+    from schemas.conditions import Condition
+    from schemas.validation import FieldError
+
+NOTIFY_EVENTS = ("on_submit", "on_decision", "on_return", "on_overdue")
+_AMOUNT = re.compile(r"^\s*(?P<count>[1-9][0-9]*)\s+(?P<unit>[a-z]+?)s?\s*$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """``2 days`` or ``4 hours`` as a timedelta."""
+    match = _AMOUNT.match(text)
+    if not match or match["unit"] not in ("hour", "day"):
+        raise ValueError(f"{text!r} is not a duration like '4 hours' or '2 days'")
+    count = int(match["count"])
+    return timedelta(hours=count) if match["unit"] == "hour" else timedelta(days=count)
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long submissions are kept: calendar months and years, not fixed day counts."""
+
+    count: int
+    unit: Literal["day", "month", "year"]
+
+    @classmethod
+    def parse(cls, text: str) -> Retention:
+        match = _AMOUNT.match(text)
+        if not match or match["unit"] not in ("day", "month", "year"):
+            raise ValueError(f"{text!r} is not a period like '90 days', '6 months' or '3 years'")
+        return cls(int(match["count"]), match["unit"])  # type: ignore[arg-type]
+
+    def expires(self, start: datetime) -> datetime:
+        """When something kept from ``start`` is due to be purged."""
+        if self.unit == "day":
+            return start + timedelta(days=self.count)
+        months = self.count * (12 if self.unit == "year" else 1)
+        year, month = divmod(start.month - 1 + months, 12)
+        year += start.year
+        day = min(start.day, calendar.monthrange(year, month + 1)[1])
+        return start.replace(year=year, month=month + 1, day=day)
+
+    def __str__(self) -> str:
+        return f"{self.count} {self.unit}{'s' if self.count != 1 else ''}"
+
+
+@dataclass(frozen=True)
+class Page:
+    title: Localized
+    fields: tuple[str, ...]
+    when: Condition | None = None
+    description: Localized | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One approval step of a form's routing."""
+
+    name: Localized
+    assign: str | None = None
+    all_of: tuple[str, ...] = ()
+    when: Condition | None = None
+    due: timedelta | None = None
+    escalate_to: str | None = None
+
+    @property
+    def assignees(self) -> tuple[str, ...]:
+        return self.all_of or ((self.assign,) if self.assign else ())
+
+
+@dataclass(frozen=True)
+class Form:
+    """A checked form definition."""
+
+    id: str
+    title: Localized
+    schema: Mapping[str, Any]
+    draft: str
+    fields: Mapping[str, Field]
+    pages: tuple[Page, ...]
+    languages: tuple[str, ...] = ("en",)
+    description: Localized | None = None
+    confirmation: Localized | None = None
+    department: Localized | None = None
+    keywords: tuple[str, ...] = ()
+    reference_prefix: str = "F"
+    applicant_email: str | None = None
+    retention: Retention | None = None
+    open_from: date | None = None
+    open_until: date | None = None
+    routing: tuple[Step, ...] = ()
+    notify: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    ui: Mapping[str, Any] = field(default_factory=dict)
+    definition: Mapping[str, Any] = field(default_factory=dict)
+    source_name: str = ""
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    @property
+    def top_fields(self) -> list[Field]:
+        """The questions at the top of the schema, in the order they are asked."""
+        order = [name for page in self.pages for name in page.fields]
+        rest = [f.path for f in self.fields.values() if f.parent is None and f.path not in order]
+        return [self.fields[path] for path in [*order, *rest] if path in self.fields]
+
+    def children(self, path: str) -> list[Field]:
+        """The questions directly inside a group or repeating group."""
+        return [f for f in self.fields.values() if f.parent == path]
+
+    def is_open(self, on: date) -> bool:
+        if self.open_from and on < self.open_from:
+            return False
+        return not (self.open_until and on > self.open_until)
+
+    def validate(self, answers: Mapping[str, Any], lang: str | None = None) -> list[FieldError]:
+        """Every problem with a submission's answers, in plain words in ``lang``."""
+        from schemas.validation import validate_answers
+
+        language = lang or self.default_language
+
+        def title_of(path: str) -> str | None:
+            found = self.fields.get(path)
+            return found.title.get(language) if found else None
+
+        return validate_answers(self.schema, answers, title_of=title_of, lang=language,
+                                draft=self.draft)

@@ -1,0 +1,196 @@
+"""Checks of the ``schema`` part of a form: valid JSON Schema, safe, and drawable as a form.
+
+Each function yields ``(path, message, code, severity)`` with ``path`` inside the form file, so
+the caller can attach lines. Nothing here fetches anything: remote references are refused.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import jsonschema
+from jsonschema.validators import validator_for
+
+from schemas.drafts import DRAFT_7, DRAFT_2019_09, DRAFT_2020_12, DRAFT_NAMES
+from schemas.refs import RefError, all_refs, lookup, pointer_path, resolve
+from schemas.regex_safety import pattern_problem
+
+Path = tuple[str | int, ...]
+Finding = tuple[Path, str, str, str]
+
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_SCHEMA_VALUES = ("items", "additionalProperties", "not", "if", "then", "else", "contains",
+                  "propertyNames", "unevaluatedProperties", "unevaluatedItems", "additionalItems",
+                  "contentSchema")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems", "items")
+
+KEYWORDS = frozenset("""
+$schema $id $ref $defs $anchor $dynamicRef $dynamicAnchor $vocabulary $comment $recursiveRef
+$recursiveAnchor definitions id type enum const multipleOf maximum exclusiveMaximum minimum
+exclusiveMinimum maxLength minLength pattern items prefixItems additionalItems unevaluatedItems
+contains minContains maxContains maxItems minItems uniqueItems maxProperties minProperties
+required properties patternProperties additionalProperties unevaluatedProperties propertyNames
+dependentRequired dependentSchemas dependencies allOf anyOf oneOf not if then else format
+contentMediaType contentEncoding contentSchema title description default deprecated readOnly
+writeOnly examples maxFileSize enumNames
+""".split())
+_TRANSLATED_KEYWORD = re.compile(r"^(title|description)_[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+KNOWN_FORMATS = frozenset({"email", "date", "time", "date-time", "uri", "tel", "file", "data-url",
+                           "idn-email", "uri-reference", "iri", "hostname", "ipv4", "ipv6",
+                           "uuid", "duration", "regex", "json-pointer"})
+_DRAFT_ONLY = {
+    DRAFT_7: {"dependentRequired": "dependencies", "dependentSchemas": "dependencies",
+              "prefixItems": "items", "unevaluatedProperties": None},
+    DRAFT_2019_09: {"prefixItems": "items", "dependencies": "dependentRequired"},
+    DRAFT_2020_12: {"dependencies": "dependentRequired", "additionalItems": "items"},
+}
+
+
+def subschemas(schema: Any, path: Path) -> Iterator[tuple[Path, Mapping[str, Any]]]:
+    """Every schema object in the document, depth first, with its path."""
+    if not isinstance(schema, Mapping):
+        return
+    yield path, schema
+    for key in _SCHEMA_MAPS:
+        if isinstance(schema.get(key), Mapping):
+            for name, sub in schema[key].items():
+                yield from subschemas(sub, (*path, key, name))
+    if isinstance(schema.get("dependencies"), Mapping):
+        for name, sub in schema["dependencies"].items():
+            yield from subschemas(sub, (*path, "dependencies", name))
+    for key in _SCHEMA_VALUES:
+        if isinstance(schema.get(key), Mapping):
+            yield from subschemas(schema[key], (*path, key))
+    for key in _SCHEMA_LISTS:
+        if isinstance(schema.get(key), list):
+            for index, sub in enumerate(schema[key]):
+                yield from subschemas(sub, (*path, key, index))
+
+
+def check_schema(schema: Mapping[str, Any], draft: str, base: Path) -> Iterator[Finding]:
+    """All findings for a form's schema, which sits at ``base`` in the file."""
+    findings = list(_refs(schema, base))
+    if any(f[2] in ("remote_ref", "missing_ref", "anchor_ref", "ref_loop") for f in findings):
+        yield from findings
+        return
+    yield from findings
+    yield from _draft_meta(schema, draft, base)
+    yield from _top_level(schema, base)
+    for path, node in subschemas(schema, base):
+        yield from _node(node, path, draft)
+
+
+def _refs(schema: Mapping[str, Any], base: Path) -> Iterator[Finding]:
+    for path, ref in all_refs(schema, base):
+        try:
+            lookup(schema, pointer_path(ref))
+            resolve(schema, {"$ref": ref})
+        except RefError as exc:
+            yield path, exc.message, exc.code, "error"
+
+
+def _draft_meta(schema: Mapping[str, Any], draft: str, base: Path) -> Iterator[Finding]:
+    cls = validator_for({"$schema": draft})
+    meta = cls(cls.META_SCHEMA)
+    try:
+        errors = list(meta.iter_errors(schema))
+    except (RecursionError, jsonschema.exceptions.SchemaError):  # pragma: no cover
+        yield base, "The schema is too deeply nested to check.", "too_deep", "error"
+        return
+    for error in errors:
+        yield (*base, *error.absolute_path), _meta_message(error, draft), "schema", "error"
+
+
+def _meta_message(error: jsonschema.ValidationError, draft: str) -> str:
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+    key = next((p for p in reversed(error.absolute_path) if isinstance(p, str)), "schema")
+    value = error.instance
+    if error.validator in ("anyOf", "type") and key == "type":
+        suggestion = _closest(str(value), ["string", "number", "integer", "boolean", "object",
+                                           "array", "null"])
+        return (f"`type: {value}` is not a JSON Schema type. Use string, number, integer, "
+                f"boolean, object or array.{suggestion}")
+    if error.validator == "type":
+        wanted = error.validator_value
+        wanted = wanted if isinstance(wanted, str) else " or ".join(wanted)
+        return f"`{key}` should be {_TYPE_WORDS.get(wanted, wanted)}, not `{value!r}`."
+    if error.validator == "uniqueItems":
+        return f"`{key}` lists the same value twice."
+    if error.validator == "minItems":
+        return f"`{key}` needs at least {error.validator_value} entries."
+    return f"The schema is not valid JSON Schema ({DRAFT_NAMES[draft]}) at `schema{where}`: " \
+        f"{error.message}."
+
+
+_TYPE_WORDS = {
+    "string": "text", "array": "a list, like [a, b]", "object": "a group of keys",
+    "number": "a number", "integer": "a whole number", "boolean": "true or false",
+    "object or boolean": "a schema (a group of keys)", "boolean or object": "a schema",
+}
+
+
+def _closest(word: str, options: list[str]) -> str:
+    match = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if not match:
+        match = [o for o in options if o.lower() == word.lower()]
+    return f" Did you mean `{match[0]}`?" if match else ""
+
+
+def _top_level(schema: Mapping[str, Any], base: Path) -> Iterator[Finding]:
+    declared = schema.get("type")
+    if "properties" not in schema and declared not in ("object", None):
+        what = {"string": "a single piece of text", "array": "a list",
+                "number": "a single number", "integer": "a single number",
+                "boolean": "a single yes or no"}.get(str(declared), f"`type: {declared}`")
+        yield ((*base, "type") if "type" in schema else base,
+               f"The schema describes {what}, not a set of questions. A form's schema needs "
+               "`type: object` with its questions under `properties`.", "not_object", "error")
+    elif isinstance(declared, list) and "object" not in declared:
+        yield (*base, "type"), "A form's schema needs `type: object`.", "not_object", "error"
+
+
+def _node(node: Mapping[str, Any], path: Path, draft: str) -> Iterator[Finding]:
+    for key in node:
+        if not isinstance(key, str) or key in KEYWORDS or key.startswith(("x-", "ui:")):
+            continue
+        if _TRANSLATED_KEYWORD.match(key):
+            continue
+        suggestion = _closest(key, sorted(KEYWORDS))
+        yield ((*path, key), f"`{key}` is not a JSON Schema keyword, so it would be ignored."
+               f"{suggestion}", "unknown_keyword", "warning")
+    for key, replacement in _DRAFT_ONLY.get(draft, {}).items():
+        if key in node:
+            instead = f" Use `{replacement}` instead," if replacement else ""
+            yield ((*path, key), f"`{key}` does not work in {DRAFT_NAMES[draft]} schemas, so it "
+                   f"would be ignored.{instead} or declare the draft you mean with `$schema`.",
+                   "wrong_draft", "error")
+    pattern = node.get("pattern")
+    if isinstance(pattern, str) and (problem := pattern_problem(pattern)):
+        yield (*path, "pattern"), f"`pattern` cannot be used: {problem}.", "unsafe_pattern", "error"
+    fmt = node.get("format")
+    if isinstance(fmt, str) and fmt not in KNOWN_FORMATS:
+        yield ((*path, "format"), f"`format: {fmt}` is not a format formbuilder knows, so the "
+               "answer is shown and checked as plain text.", "unknown_format", "warning")
+    yield from _undrawable(node, path)
+
+
+def _undrawable(node: Mapping[str, Any], path: Path) -> Iterator[Finding]:
+    """Constructs that validate data but cannot be drawn as questions for a resident."""
+    if node.get("patternProperties"):
+        yield ((*path, "patternProperties"), "`patternProperties` (answers whose question names "
+               "follow a pattern) cannot be shown as a form, because a form needs to know each "
+               "question's name. List the questions under `properties`.", "unsupported", "error")
+    extra = node.get("additionalProperties")
+    if isinstance(extra, Mapping) and extra and node.get("type") in ("object", None):
+        yield ((*path, "additionalProperties"), "`additionalProperties` with a schema (questions "
+               "the resident names themselves) cannot be shown as a form. List the questions "
+               "under `properties`, or set `additionalProperties: false`.", "unsupported",
+               "error")
+    if isinstance(node.get("items"), list) or "prefixItems" in node:
+        key = "prefixItems" if "prefixItems" in node else "items"
+        yield ((*path, key), f"`{key}` as a list (a fixed sequence of different answers) cannot "
+               "be shown as a form. Use an object with one property per answer instead.",
+               "unsupported", "error")

@@ -1,0 +1,386 @@
+"""`check` explains every problem with the line a clerk should look at."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from schemas import FormError, Problem, check, check_text, load
+
+BASE = """\
+id: pothole-report
+title: Report a pothole
+reference_prefix: PW
+applicant_email: email
+schema:
+  type: object
+  required: [location, size, email]
+  properties:
+    location:
+      type: string
+      title: Where is the pothole?
+      maxLength: 200
+    size:
+      type: string
+      title: How big is it?
+      enum: [small, medium, large]
+    lanes_blocked:
+      type: boolean
+      title: Is it blocking a lane?
+    amount:
+      type: number
+      title: Estimated cost
+    email:
+      type: string
+      format: email
+      title: Your email address
+"""
+
+
+def problems_for(text: str, name: str = "form.yaml") -> list[Problem]:
+    return check_text(textwrap.dedent(text), name)
+
+
+def only(problems: list[Problem]) -> Problem:
+    errors = [p for p in problems if p.severity == "error"]
+    assert len(errors) == 1, "\n".join(map(str, problems))
+    return errors[0]
+
+
+def line_of(text: str, needle: str) -> int:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in text")
+
+
+def test_a_good_form_has_no_problems():
+    assert problems_for(BASE) == []
+
+
+def test_missing_required_key_names_it():
+    problem = only(problems_for("id: x-form\nschema: {type: object, properties: {a: {}}}\n"))
+    assert "needs `title`" in problem.message
+    assert problem.line == 1
+
+
+def test_misspelt_top_level_key_suggests_the_right_one():
+    text = BASE + "titel_es: Reportar\nretension: 3 years\n"
+    problem = only(problems_for(text))
+    assert "`retension` is not a key" in problem.message
+    assert "Did you mean `retention`?" in problem.message
+    assert problem.line == line_of(text, "retension")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("id: Pothole Report", "lower-case letters"),
+        ("reference_prefix: pw1", "capital letters"),
+        ("retention: forever", "like 90 days"),
+        ("open_from: 1st of May", "YYYY-MM-DD"),
+        ("languages: [en, Spanish]", "language code"),
+    ],
+)
+def test_bad_values_get_a_hint(line, expected):
+    key = line.split(":")[0]
+    text = "\n".join(l for l in BASE.splitlines() if not l.startswith(key + ":")) + f"\n{line}\n"
+    problem = only(problems_for(text))
+    assert expected in problem.message
+    assert problem.line == line_of(text, line)
+
+
+def test_impossible_date_range():
+    text = BASE + "open_from: 2027-05-01\nopen_until: 2027-01-01\n"
+    problem = only(problems_for(text))
+    assert "never be open" in problem.message
+    assert problem.line == line_of(text, "open_until")
+
+
+def test_unknown_ui_field_suggests_close_name():
+    text = BASE + "ui:\n  loction:\n    hint: Street or intersection\n"
+    problem = only(problems_for(text))
+    assert problem.message == "`loction` is not a field of this form. Did you mean `location`?"
+    assert problem.line == line_of(text, "loction")
+
+
+def test_unknown_widget_lists_the_choices():
+    text = BASE + "ui:\n  size:\n    widget: radios\n"
+    problem = only(problems_for(text))
+    assert "`widget: radios` is not one of" in problem.message
+    assert "Did you mean `radio`?" in problem.message
+    assert problem.line == line_of(text, "widget: radios")
+
+
+def test_widget_that_does_not_suit_the_question():
+    text = BASE + "ui:\n  location:\n    widget: checkboxes\n"
+    problem = only(problems_for(text))
+    assert "does not suit `location`, which is a text question" in problem.message
+
+
+def test_labels_for_values_that_are_not_choices():
+    text = BASE + "ui:\n  size:\n    labels: {small: Small, huge: Huge}\n"
+    problem = only(problems_for(text))
+    assert "`huge`, which is not one of the choices of `size`" in problem.message
+    assert problem.line == line_of(text, "labels:")
+
+
+def test_page_field_that_does_not_exist():
+    text = BASE + textwrap.dedent("""\
+        ui:
+          pages:
+            - title: Where
+              fields: [location, sise]
+            - title: About
+              fields: [lanes_blocked, amount, email]
+        """)
+    problems = [p for p in problems_for(text) if p.severity == "error"]
+    messages = [p.message for p in problems]
+    assert "`sise` is not a field of this form. Did you mean `size`?" in messages
+    assert any("`size` is on no page" in m for m in messages)
+    sise = next(p for p in problems if "sise" in p.message)
+    assert sise.line == line_of(text, "sise")
+
+
+def test_field_on_two_pages():
+    text = BASE + textwrap.dedent("""\
+        ui:
+          pages:
+            - title: One
+              fields: [location, size]
+            - title: Two
+              fields: [size, lanes_blocked, amount, email]
+        """)
+    problem = only(problems_for(text))
+    assert "`size` is on page 1 and page 2" in problem.message
+
+
+def test_page_condition_on_a_later_answer():
+    text = BASE + textwrap.dedent("""\
+        ui:
+          pages:
+            - title: One
+              fields: [location, size]
+            - title: Two
+              when: lanes_blocked
+              fields: [lanes_blocked, amount, email]
+        """)
+    problem = only(problems_for(text))
+    assert "a page can depend only on answers given before it" in problem.message
+    assert problem.line == line_of(text, "when: lanes_blocked")
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        ("amout > 5000", "`amout` is not a field of this form. Did you mean `amount`?"),
+        ('amount > "lots"', "`amount` is a number"),
+        ('size is "huge"', "can never hold"),
+    ],
+)
+def test_routing_condition_problems(condition, expected):
+    text = BASE + textwrap.dedent(f"""\
+        routing:
+          - step: Review
+            assign: public-works-dispatch
+            when: {condition!r}
+        """)
+    problem = only(problems_for(text))
+    assert expected in problem.message
+    assert problem.line == line_of(text, "when:")
+
+
+def test_condition_syntax_error():
+    text = BASE + "routing:\n  - step: Review\n    assign: dispatch\n    when: amount => 5\n"
+    problem = only(problems_for(text))
+    assert "`=>`" in problem.message
+    assert problem.line == line_of(text, "when:")
+
+
+def test_step_without_assignee_and_escalation_without_due():
+    text = BASE + "routing:\n  - step: Review\n    escalate_to: chief\n"
+    messages = [p.message for p in problems_for(text)]
+    assert any("neither `assign` nor `all_of`" in m for m in messages)
+    assert any("`escalate_to` but no `due`" in m for m in messages)
+
+
+def test_due_must_be_hours_or_days():
+    text = BASE + "routing:\n  - step: Review\n    assign: dispatch\n    due: 2 weeks\n"
+    problem = only(problems_for(text))
+    assert "like 4 hours or 2 days" in problem.message
+
+
+def test_notify_applicant_without_applicant_email():
+    text = BASE.replace("applicant_email: email\n", "") + "notify:\n  on_submit: [applicant]\n"
+    problem = only(problems_for(text))
+    assert "has no `applicant_email`" in problem.message
+    assert problem.line == line_of(text, "on_submit")
+
+
+def test_applicant_email_must_be_an_email_question():
+    text = BASE.replace("applicant_email: email", "applicant_email: location")
+    problem = only(problems_for(text))
+    assert "`location` should have `format: email`" in problem.message
+
+
+def test_missing_translation_for_declared_language():
+    text = BASE.replace("title: Report a pothole\n",
+                        "title: Report a pothole\ntitle_es: Reportar un bache\nlanguages: [en, es]\n")
+    problems = [p for p in problems_for(text) if p.code == "translation"]
+    fields = {p.line for p in problems}
+    assert line_of(text, "title: Where is the pothole?") in fields
+    assert all("Spanish (es)" in p.message for p in problems)
+    assert line_of(text, "title: Report a pothole") not in fields
+
+
+def test_unsafe_pattern_is_refused():
+    text = BASE.replace("maxLength: 200", "maxLength: 200\n      pattern: '(a+)+$'")
+    problem = only(problems_for(text))
+    assert problem.code == "unsafe_pattern"
+    assert "`(a+)+`" in problem.message
+    assert problem.line == line_of(text, "pattern:")
+
+
+def test_invalid_pattern_is_refused():
+    text = BASE.replace("maxLength: 200", "maxLength: 200\n      pattern: '[A-Z'")
+    problem = only(problems_for(text))
+    assert "not a valid regular expression" in problem.message
+
+
+def test_remote_ref_is_refused_without_network(monkeypatch):
+    import socket
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("checking touched the network")
+
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    text = BASE.replace("      maxLength: 200",
+                        "      $ref: 'https://example.org/address.json'")
+    problem = only(problems_for(text))
+    assert problem.code == "remote_ref"
+    assert "points outside this file" in problem.message
+
+
+def test_ref_loop_is_refused():
+    text = BASE + "  $defs:\n    a: {$ref: '#/$defs/b'}\n    b: {$ref: '#/$defs/a'}\n"
+    text = text.replace("      maxLength: 200", "      $ref: '#/$defs/a'")
+    problem = only(problems_for(text))
+    assert problem.code == "ref_loop"
+    assert "loop" in problem.message
+
+
+def test_recursive_group_is_refused():
+    text = textwrap.dedent("""\
+        id: tree
+        title: Tree
+        schema:
+          type: object
+          properties:
+            node: {$ref: '#/$defs/node'}
+          $defs:
+            node:
+              type: object
+              properties:
+                name: {type: string}
+                child: {$ref: '#/$defs/node'}
+        """)
+    problem = only(problems_for(text))
+    assert problem.code == "recursive_ref"
+    assert problem.line == line_of(text, "child:")
+
+
+def test_missing_ref_target():
+    text = BASE.replace("      maxLength: 200", "      $ref: '#/$defs/adress'")
+    problem = only(problems_for(text))
+    assert "points at nothing" in problem.message
+
+
+def test_unknown_schema_type_suggests_the_right_one():
+    text = BASE.replace("type: number", "type: nubmer")
+    problem = only(problems_for(text))
+    assert "`type: nubmer` is not a JSON Schema type" in problem.message
+    assert "Did you mean `number`?" in problem.message
+    assert problem.line == line_of(text, "nubmer")
+
+
+def test_misspelt_schema_keyword_is_a_warning():
+    text = BASE.replace("maxLength: 200", "maxLenght: 200")
+    problems = problems_for(text)
+    assert [p.severity for p in problems] == ["warning"]
+    assert "Did you mean `maxLength`?" in problems[0].message
+
+
+def test_draft7_keyword_in_a_2020_12_form():
+    text = BASE + "  dependencies:\n    lanes_blocked: [amount]\n"
+    problem = only(problems_for(text))
+    assert problem.code == "wrong_draft"
+    assert "`dependentRequired`" in problem.message
+
+
+def test_duplicate_key_is_reported():
+    text = BASE + "title: Another title\n"
+    problem = only(problems_for(text))
+    assert "`title` is written twice" in problem.message
+    assert problem.line == line_of(text, "Another title")
+
+
+def test_schema_that_is_not_an_object():
+    problem = only(problems_for('{"type": "string", "title": "Name"}', "single.json"))
+    assert "a single piece of text, not a set of questions" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "line", "column"),
+    [
+        ("id: x\ntitle: Note: bring ID\n", "put the whole text in quotes", 2, 12),
+        ("id: x\nlabels: { small: Smaller? than, big }\n", None, 2, None),
+        ("id: x\n\ttitle: Tabs\n", "tabs", 2, 1),
+        ('id: x\ntitle: "unterminated\n', "never closed", None, None),
+    ],
+)
+def test_yaml_syntax_errors_have_line_and_hint(text, expected, line, column):
+    problem = only(problems_for(text))
+    assert problem.code == "syntax"
+    assert problem.message.startswith("This is not valid YAML")
+    if expected:
+        assert expected in problem.message
+    if line:
+        assert problem.line == line
+    if column:
+        assert problem.column == column
+
+
+def test_json_syntax_error_has_line_and_column():
+    problem = only(problems_for('{\n  "id": "x",\n  "title": "y",\n}\n', "form.json"))
+    assert problem.code == "syntax"
+    assert problem.line == 4
+    assert "last item must not have a comma" in problem.message
+
+
+def test_norway_problem_is_avoided():
+    text = BASE + "ui:\n  size:\n    labels: {small: no, medium: yes, large: on}\n"
+    form_problems = problems_for(text)
+    assert form_problems == []
+
+
+def test_load_returns_a_form_and_refuses_broken_ones(tmp_path):
+    good = tmp_path / "pothole-report.yaml"
+    good.write_text(BASE)
+    form = load(good)
+    assert form.id == "pothole-report"
+    assert form.fields["size"].choices[2].value == "large"
+    assert form.reference_prefix == "PW"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BASE.replace("type: number", "type: nubmer"))
+    with pytest.raises(FormError) as raised:
+        load(bad)
+    assert raised.value.problems[0].code == "schema"
+
+
+def test_check_reads_files(tmp_path):
+    path = tmp_path / "f.yaml"
+    path.write_text(BASE)
+    assert check(path) == []
+    assert check(tmp_path / "missing.yaml")[0].code == "io"
