@@ -14,7 +14,7 @@ from typing import Any
 
 from schemas.fieldtypes import FieldType, ValueType
 from schemas.localized import Localized, localized
-from schemas.refs import RefError, resolve
+from schemas.refs import LocalRefs, RefError
 
 MAX_FIELD_DEPTH = 12
 FILE_FORMATS = ("file", "data-url")
@@ -126,6 +126,7 @@ class FieldCollector:
 
     def __init__(self, root: Mapping[str, Any], ui: Mapping[str, Any] | None = None):
         self.root = root
+        self.refs = LocalRefs(root)
         self.ui = ui or {}
         self.fields: dict[str, Field] = {}
         self.issues: list[SchemaIssue] = []
@@ -135,12 +136,14 @@ class FieldCollector:
                      in_repeat=False, refs=())
         return self.fields
 
-    def _resolve(self, schema: Any, spath: Path, refs: tuple[str, ...]) -> tuple[Any, tuple]:
+    def _resolve(self, schema: Any, spath: Path, refs: tuple[str, ...]
+                 ) -> tuple[Any, tuple[str, ...], Path]:
+        """The target of any ``$ref`` in ``schema``, the refs taken so far, and its location."""
         try:
-            target, chain = resolve(self.root, schema)
+            target, chain, where = self.refs.resolve(schema)
         except RefError as exc:
             self.issues.append(SchemaIssue((*spath, "$ref"), exc.message, exc.code))
-            return None, refs
+            return None, refs, spath
         looped = next((ref for ref in chain if ref in refs), None)
         if looped:
             self.issues.append(SchemaIssue(
@@ -148,13 +151,13 @@ class FieldCollector:
                 f"`$ref: '{looped}'` contains itself, so the form would never end. A form "
                 "cannot draw a group that repeats inside itself; limit the depth by writing "
                 "each level out.", "recursive_ref"))
-            return None, refs
-        return target, refs + chain
+            return None, refs, spath
+        return target, refs + chain, ("schema", *where) if where is not None else spath
 
     def _object(self, schema: Any, keys: tuple[str, ...], spath: Path, *, conditional: bool,
                 parent: str | None, in_repeat: bool, refs: tuple[str, ...],
                 extra_required: frozenset[str] = frozenset()) -> None:
-        schema, refs = self._resolve(schema, spath, refs)
+        schema, refs, spath = self._resolve(schema, spath, refs)
         if not isinstance(schema, Mapping):
             return
         required = set(_strings(schema.get("required"))) | extra_required
@@ -182,23 +185,24 @@ class FieldCollector:
             self.issues.append(SchemaIssue(spath, f"`{path}` is nested more than "
                                            f"{MAX_FIELD_DEPTH} groups deep.", "too_deep"))
             return
-        schema, refs = self._resolve(sub if isinstance(sub, Mapping) else {}, spath, refs)
+        schema, refs, body_path = self._resolve(sub if isinstance(sub, Mapping) else {}, spath,
+                                                refs)
         if not isinstance(schema, Mapping):
             return
         hints = self.ui.get(path) if isinstance(self.ui.get(path), Mapping) else {}
-        kind = _kind(schema, self.root, hints)
+        kind = _kind(schema, self.refs, hints)
         self.fields[path] = Field(
             path=path, keys=path_keys, schema=schema, kind=kind,
             title=localized(schema, "title", default=humanise(name)) or Localized(name),
             description=localized(schema, "description"),
             required=required, conditional=conditional,
-            choices=_choices(schema, self.root, hints), parent=parent, in_repeat=in_repeat,
+            choices=_choices(schema, self.refs, hints), parent=parent, in_repeat=in_repeat,
             source_path=spath, ui=hints)
         if kind == "group":
-            self._object(schema, path_keys, spath, conditional=conditional, parent=path,
+            self._object(schema, path_keys, body_path, conditional=conditional, parent=path,
                          in_repeat=in_repeat, refs=refs)
         elif kind == "repeat":
-            self._object(schema.get("items"), path_keys, (*spath, "items"),
+            self._object(schema.get("items"), path_keys, (*body_path, "items"),
                          conditional=conditional, parent=path, in_repeat=True, refs=refs)
 
 
@@ -224,11 +228,11 @@ def _branches(schema: Mapping[str, Any], spath: Path) -> Iterator[tuple[Path, An
                     yield (*spath, key, name), dep, True
 
 
-def _item_schema(schema: Mapping[str, Any], root: Mapping[str, Any]) -> Any:
+def _item_schema(schema: Mapping[str, Any], refs: LocalRefs) -> Any:
     items = schema.get("items")
     if isinstance(items, Mapping):
         try:
-            return resolve(root, items)[0]
+            return refs.resolve(items)[0]
         except RefError:
             return None
     return items
@@ -248,7 +252,7 @@ def _is_choice(schema: Mapping[str, Any]) -> bool:
     return isinstance(schema.get("enum"), list) or _const_options(schema) is not None
 
 
-def _kind(schema: Mapping[str, Any], root: Mapping[str, Any], hints: Mapping[str, Any]) -> str:
+def _kind(schema: Mapping[str, Any], refs: LocalRefs, hints: Mapping[str, Any]) -> str:
     types = schema_types(schema)
     main = types[0] if types else None
     if schema.get("format") in FILE_FORMATS:
@@ -256,7 +260,7 @@ def _kind(schema: Mapping[str, Any], root: Mapping[str, Any], hints: Mapping[str
     if main == "array" or (main is None and "items" in schema):
         if isinstance(schema.get("items"), list) or "prefixItems" in schema:
             return "tuple"
-        items = _item_schema(schema, root)
+        items = _item_schema(schema, refs)
         if not isinstance(items, Mapping):
             return "list"
         if _is_choice(items):
@@ -282,11 +286,11 @@ def _kind(schema: Mapping[str, Any], root: Mapping[str, Any], hints: Mapping[str
     return "text"
 
 
-def _choices(schema: Mapping[str, Any], root: Mapping[str, Any],
+def _choices(schema: Mapping[str, Any], refs: LocalRefs,
              hints: Mapping[str, Any]) -> tuple[Choice, ...]:
     source = schema
     if schema_types(schema)[:1] == ["array"] or "items" in schema:
-        items = _item_schema(schema, root)
+        items = _item_schema(schema, refs)
         source = items if isinstance(items, Mapping) else {}
     options = _const_options(source)
     if options is not None:

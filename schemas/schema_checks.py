@@ -15,7 +15,7 @@ import jsonschema
 from jsonschema.validators import validator_for
 
 from schemas.drafts import DRAFT_7, DRAFT_2019_09, DRAFT_2020_12, DRAFT_NAMES
-from schemas.refs import RefError, all_refs, lookup, pointer_path, resolve
+from schemas.refs import LocalRefs, RefError, all_refs
 from schemas.regex_safety import pattern_problem
 
 Path = tuple[str | int, ...]
@@ -84,11 +84,18 @@ def check_schema(schema: Mapping[str, Any], draft: str, base: Path) -> Iterator[
 
 
 def _refs(schema: Mapping[str, Any], base: Path) -> Iterator[Finding]:
+    refs = LocalRefs(schema)
+    loops: set[frozenset[str]] = set()
     for path, ref in all_refs(schema, base):
         try:
-            lookup(schema, pointer_path(ref))
-            resolve(schema, {"$ref": ref})
+            refs.resolve({"$ref": ref})
         except RefError as exc:
+            if exc.code == "ref_loop":
+                members = frozenset(part.strip() for part in exc.message.split("(")[1]
+                                    .split(")")[0].split("->"))
+                if members in loops:
+                    continue
+                loops.add(members)
             yield path, exc.message, exc.code, "error"
 
 
@@ -158,7 +165,11 @@ def _node(node: Mapping[str, Any], path: Path, draft: str) -> Iterator[Finding]:
             continue
         if _TRANSLATED_KEYWORD.match(key):
             continue
-        suggestion = _closest(key, sorted(KEYWORDS))
+        stem, _, lang = key.rpartition("_")
+        if stem and re.fullmatch(r"[a-z]{2,3}", lang):
+            suggestion = _closest(stem, ["title", "description"]).replace("`?", f"_{lang}`?")
+        else:
+            suggestion = _closest(key, sorted(KEYWORDS))
         yield ((*path, key), f"`{key}` is not a JSON Schema keyword, so it would be ignored."
                f"{suggestion}", "unknown_keyword", "warning")
     for key, replacement in _DRAFT_ONLY.get(draft, {}).items():

@@ -116,6 +116,8 @@ def _kind_words(field: Field) -> str:
 
 
 def check_pages(pages: Sequence[Any], fields: Mapping[str, Field]) -> Iterator[Finding]:
+    if not pages:
+        return
     top = [f.path for f in fields.values() if f.parent is None]
     placed: dict[str, int] = {}
     for number, page in enumerate(pages, start=1):

@@ -218,6 +218,8 @@ class _Walker:
                                      "too_large")])
         if depth > MAX_DEPTH:
             raise FormError([_too_deep(self.source.name, node.start_mark.line + 1)])
+        if depth == 0:
+            self.source.lines[()] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
