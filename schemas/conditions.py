@@ -114,6 +114,11 @@ TokenKind = Literal["word", "string", "number", "date", "time", "op", "punct", "
 
 @dataclass(frozen=True)
 class Token:
+    """One token: ``column`` is 1-based for messages, ``end`` the 0-based offset after it.
+
+    An ``error`` token carries its message as ``text``.
+    """
+
     kind: TokenKind
     text: str
     column: int
@@ -553,16 +558,12 @@ _OPERATOR_WORDS = {
     "empty": "is empty", "has": "contains", "includes": "contains", "include": "contains",
     "contain": "contains",
 }
+_MISSING_HINT = " To check for a missing answer, write `is not set` or `is empty`."
+_MORE_HINT = " Write `>` for 'more than' and `<` for 'less than', like `amount > 5000`."
 _AFTER_IS_HINTS = {
-    "null": " To check for a missing answer, write `is not set` or `is empty`.",
-    "none": " To check for a missing answer, write `is not set` or `is empty`.",
-    "nothing": " To check for a missing answer, write `is not set` or `is empty`.",
-    "blank": " To check for a missing answer, write `is not set` or `is empty`.",
-    "missing": " To check for a missing answer, write `is not set` or `is empty`.",
+    **dict.fromkeys(("null", "none", "nothing", "blank", "missing"), _MISSING_HINT),
+    **dict.fromkeys(("greater", "more", "less"), _MORE_HINT),
     "in": " To check against a list, write `in` or `not in` without `is`.",
-    "greater": " Write `>` for 'more than' and `<` for 'less than', like `amount > 5000`.",
-    "more": " Write `>` for 'more than' and `<` for 'less than', like `amount > 5000`.",
-    "less": " Write `>` for 'more than' and `<` for 'less than', like `amount > 5000`.",
     "at": " Write `>=` for 'at least' and `<=` for 'at most', like `amount >= 5000`.",
 }
 
@@ -598,6 +599,7 @@ class _Parser:
         self.tokens = _tokens(text)
         self.pos = 0
         self.depth = 0
+        self.open_parens = 0
         self.last: FieldTest | None = None
 
     def parse(self) -> Node:
@@ -663,9 +665,11 @@ class _Parser:
         if token.kind == "punct" and token.text == "(":
             self._enter(token)
             self._next()
+            self.open_parens += 1
             node = self._or()
             self._expect_end(self._peek(), inside=token)
             self._next()
+            self.open_parens -= 1
             self.depth -= 1
             return node
         if token.kind == "word" and token.lower not in _RESERVED:
@@ -680,7 +684,7 @@ class _Parser:
             return Truthy(**self._test(name, "", name), negated=False)
         if op.kind == "op":
             self._next()
-            value = self._value(op.text, name)
+            value = self._value(op.text)
             negated, canonical = op.text == "!=", op.text if op.text != "!=" else "=="
             return Compare(**self._test(name, op.text, op), negated=negated, op=canonical,
                            value=value)
@@ -720,13 +724,13 @@ class _Parser:
             value = self._moment(f"{spelling} {word.lower}")
             return Compare(**self._test(name, f"{spelling} {word.lower}", op), negated=negated,
                            op=word.lower, value=value)
-        value = self._value(spelling, name)
+        value = self._value(spelling)
         return Compare(**self._test(name, spelling, op), negated=negated, op="==", value=value)
 
     def _membership(self, name: Token, op: Token, spelling: str, negated: bool) -> FieldTest:
         self._next()
         if spelling.endswith("contains"):
-            value = self._value(spelling, name)
+            value = self._value(spelling)
             return Contains(**self._test(name, spelling, op), negated=negated, value=value)
         values = self._list(spelling, name)
         return In(**self._test(name, spelling, op), negated=negated, values=values)
@@ -786,7 +790,7 @@ class _Parser:
             return Value("boolean", _BOOLEAN_WORDS[token.lower], token.lower, token.column)
         return None
 
-    def _value(self, spelling: str, name: Token) -> Value:
+    def _value(self, spelling: str) -> Value:
         token = self._peek()
         value = self._literal(token)
         if value is not None:
@@ -882,7 +886,8 @@ class _Parser:
                 f"`{op.text}` at column {op.column} is not an operator. Use `is`, `is not`, "
                 "`>`, `>=`, `<`, `<=`, `in`, `not in` or `contains`.", op.column)
         if op.kind == "word":
-            return ConditionError(f"Expected `and` or `or` before `{op.text}` at column "
+            expected = "`and`, `or` or `)`" if self.open_parens else "`and` or `or`"
+            return ConditionError(f"Expected {expected} before `{op.text}` at column "
                                   f"{op.column}.", op.column)
         return ConditionError(f"Expected an operator such as `is`, `>` or `in` after "
                               f"`{name.text}` at column {op.column}.", op.column)
