@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from schemas import FormError, load
 from schemas import check as check_form
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -52,3 +57,63 @@ def _expand(files: tuple[Path, ...]) -> list[Path]:
         else:
             expanded.append(path)
     return expanded
+
+
+def _app() -> Flask:
+    """The app, imported late so that `formbuilder check` starts without Flask."""
+    from formbuilder.app import create_app
+
+    return create_app()
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--by", default=None, help="Who is publishing, recorded with each version.")
+def publish(files: tuple[Path, ...], by: str | None) -> None:
+    """Publish form files: a new version only for forms whose definition changed."""
+    from formbuilder.services.publishing import publish as publish_form
+
+    forms = []
+    failed = False
+    for path in _expand(files):
+        try:
+            forms.append(load(path))
+        except FormError as error:
+            failed = True
+            for problem in error.problems:
+                click.echo(str(problem), err=True)
+    if failed:
+        click.echo("Nothing was published: fix the problems above first.", err=True)
+        sys.exit(1)
+    database = _app().extensions["db"]
+    with database.session() as session:
+        for form in forms:
+            version, created = publish_form(session, form, by=by)
+            state = "published" if created else "unchanged"
+            click.echo(f"{form.id}: version {version.number} ({state})")
+
+
+@main.group()
+def db() -> None:
+    """Manage the database."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Bring the database up to date with the newest migrations."""
+    database = _app().extensions["db"]
+    database.upgrade()
+    click.echo(f"Database is at revision {database.revision()}.")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the app (one process; use gunicorn 'formbuilder.wsgi:app' for several)."""
+    from werkzeug.serving import run_simple
+
+    app = _app()
+    app.extensions["db"].upgrade()
+    click.echo(f"Serving on http://{host}:{port}")
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)

@@ -85,9 +85,9 @@ class Step:
         return self.all_of or ((self.assign,) if self.assign else ())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Form:
-    """A checked form definition."""
+    """A checked form definition; compared and hashed by identity, as caches key on it."""
 
     id: str
     title: Localized
