@@ -1,0 +1,243 @@
+"""The database tables, as SQLAlchemy 2 typed declarative models.
+
+Two rules shape them. Everything a resident or clerk did must stay readable exactly as it was:
+a ``FormVersion`` and an ``Event`` are written once and never updated (the ORM refuses, and the
+migration adds triggers so raw SQL cannot either). And both SQLite and PostgreSQL must behave
+alike: times are stored as UTC and always come back timezone-aware, JSON is JSONB on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Mapper,
+    mapped_column,
+    object_session,
+    relationship,
+)
+from sqlalchemy.types import TypeDecorator
+
+# Deterministic constraint names, so migrations can name what they alter on both databases.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+DRAFT_TOKEN_HASH_LENGTH = 64
+ATTACHMENT_ID_PREFIX = "att_"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_attachment_id() -> str:
+    """A public id that cannot be guessed: attachment ids appear in answers and in URLs."""
+    return f"{ATTACHMENT_ID_PREFIX}{secrets.token_urlsafe(16)}"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every database.
+
+    SQLite has no time zones: SQLAlchemy would hand back naive datetimes there and aware ones on
+    PostgreSQL, and comparing the two raises. Naive input is refused rather than guessed at.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"{value!r} has no time zone; use datetime.now(UTC)")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+# Integer on SQLite, where only INTEGER PRIMARY KEY is an auto-incrementing rowid.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime, dict[str, Any]: JSONDocument}
+
+
+class Form(Base):
+    """A form's lasting identity; what residents fill in is always one of its versions."""
+
+    __tablename__ = "forms"
+
+    id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    department: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    versions: Mapped[list[FormVersion]] = relationship(
+        back_populates="form", order_by="FormVersion.number")
+
+
+class FormVersion(Base):
+    """One published definition; old submissions keep rendering exactly as they were filled."""
+
+    __tablename__ = "form_versions"
+    __table_args__ = (UniqueConstraint("form_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_id: Mapped[str] = mapped_column(ForeignKey("forms.id"))
+    number: Mapped[int]
+    definition: Mapped[dict[str, Any]]
+    definition_sha256: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_by: Mapped[str | None] = mapped_column(String(200))
+
+    form: Mapped[Form] = relationship(back_populates="versions")
+
+
+class Submission(Base):
+    __tablename__ = "submissions"
+    __table_args__ = (
+        UniqueConstraint("form_id", "idempotency_key"),
+        Index(None, "form_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    form_id: Mapped[str] = mapped_column(ForeignKey("forms.id"))
+    form_version_id: Mapped[int] = mapped_column(ForeignKey("form_versions.id"))
+    answers: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(32), default="received")
+    language: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Unique per form, NULLs excepted: a client that sends no key gets no deduplication.
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+
+    form_version: Mapped[FormVersion] = relationship()
+    events: Mapped[list[Event]] = relationship(
+        back_populates="submission", order_by=lambda: (Event.at, Event.id),
+        cascade="all", passive_deletes=True)
+    # Deleting a submission orphans its files' records, and the purge of unattached uploads
+    # then removes the files: one path for file garbage.
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="submission", order_by=lambda: (Attachment.created_at, Attachment.id),
+        passive_deletes=True)
+
+
+class Attachment(Base):
+    """An uploaded file's record; the bytes live in a ``Storage`` under ``storage_key``.
+
+    Uploads arrive on earlier pages, before the submission exists, so ``submission_id`` stays
+    empty until the submission is stored; one still empty after a day is garbage.
+    """
+
+    __tablename__ = "attachments"
+    __table_args__ = (Index(None, "submission_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_attachment_id)
+    submission_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("submissions.id", ondelete="SET NULL"))
+    form_id: Mapped[str] = mapped_column(ForeignKey("forms.id"))
+    field: Mapped[str] = mapped_column(String(200))
+    file_name: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(127))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    submission: Mapped[Submission | None] = relationship(back_populates="attachments")
+
+
+class Event(Base):
+    """Append-only history: the audit trail and the resident's status page read from it."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index(None, "submission_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("submissions.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    submission: Mapped[Submission] = relationship(back_populates="events")
+
+
+class ReferenceCounter(Base):
+    """The last reference number handed out per prefix and year.
+
+    Keyed by prefix rather than by form: two forms may share a prefix (the default one is taken
+    from the id's initials), and references must stay unique whatever the forms say.
+    """
+
+    __tablename__ = "reference_counters"
+
+    prefix: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class Draft(Base):
+    """A resident's answers in progress, reached by a secret token of which only a hash is kept,
+    so a leaked database does not hand out anyone's half-filled form."""
+
+    __tablename__ = "drafts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(DRAFT_TOKEN_HASH_LENGTH), unique=True)
+    form_id: Mapped[str] = mapped_column(ForeignKey("forms.id"))
+    form_version_id: Mapped[int] = mapped_column(ForeignKey("form_versions.id"))
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    page: Mapped[int] = mapped_column(default=0)
+    language: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+    form_version: Mapped[FormVersion] = relationship()
+
+
+class ImmutableRowError(RuntimeError):
+    """Raised when code tries to change a row that is written once (a version, an event)."""
+
+
+@event.listens_for(FormVersion, "before_update")
+@event.listens_for(Event, "before_update")
+def _refuse_update(mapper: Mapper[Any], connection: Any, target: Base) -> None:
+    session = object_session(target)
+    if session is not None and session.is_modified(target, include_collections=False):
+        raise ImmutableRowError(
+            f"{type(target).__name__} rows are never changed once written"
+            + ("; publish a new version instead" if isinstance(target, FormVersion) else ""))

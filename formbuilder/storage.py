@@ -1,0 +1,98 @@
+"""Where uploaded files live: a local folder by default, object storage at scale.
+
+Views and jobs see only the small ``Storage`` protocol. Files are stored under random keys, so
+nothing a resident chose (a file name, a path) ever reaches the file system.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+import tempfile
+from pathlib import Path
+from typing import BinaryIO, NamedTuple, Protocol
+
+CHUNK_SIZE = 64 * 1024
+_KEY = re.compile(r"^[0-9a-f]{32}$")
+
+
+class TooLarge(Exception):
+    """The upload is larger than allowed; it was not kept, and not read to its end."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(f"The file is larger than the limit of {limit:,} bytes.")
+
+
+class Stored(NamedTuple):
+    key: str
+    size: int
+    sha256: str
+
+
+class Storage(Protocol):
+    def put(self, stream: BinaryIO, *, size_limit: int) -> Stored:
+        """Store the stream's bytes under a new key; :class:`TooLarge` past ``size_limit``."""
+        ...
+
+    def open(self, key: str) -> BinaryIO:
+        """The stored bytes, to read; ``FileNotFoundError`` for an unknown key."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Forget the file; deleting a missing file is not an error (purges may repeat)."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+
+class LocalStorage:
+    """Files in a folder that must lie outside anything a web server serves directly.
+
+    A file is written to a temporary name in the same folder tree and renamed into place, so a
+    crash or an oversize upload never leaves a half-written file under a real key.
+    """
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    def put(self, stream: BinaryIO, *, size_limit: int) -> Stored:
+        key = secrets.token_hex(16)
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        size = 0
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                # Read at most one byte past the limit: enough to know it is too large.
+                while chunk := stream.read(min(CHUNK_SIZE, size_limit + 1 - size)):
+                    size += len(chunk)
+                    if size > size_limit:
+                        raise TooLarge(size_limit)
+                    digest.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return Stored(key, size, digest.hexdigest())
+
+    def open(self, key: str) -> BinaryIO:
+        return self._path(key).open("rb")
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def _path(self, key: str) -> Path:
+        """Keys are checked, never trusted: a key that is not ours cannot name another path."""
+        if not _KEY.match(key):
+            raise ValueError(f"{key!r} is not a storage key")
+        return self.root / key[:2] / key
