@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check-examples bench clean
+.PHONY: run test lint check-examples browser-deps services bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,18 +15,26 @@ $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/formbuilder check examples/*
+	$(BIN)/formbuilder db upgrade
+	$(BIN)/formbuilder publish examples/
+	$(BIN)/formbuilder serve --host 127.0.0.1 --port 5000
 
-test: $(STAMP)
+browser-deps:
+	bash scripts/install-browser-deps.sh
+
+services:
+	bash scripts/start-services.sh
+
+test: $(STAMP) browser-deps services
 	$(BIN)/ruff check .
-	$(BIN)/formbuilder check examples/*
+	$(BIN)/formbuilder check examples/
 	$(BIN)/pytest -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-bench: $(STAMP)
+bench: $(STAMP) services
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info tests/browser/node_modules

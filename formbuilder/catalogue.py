@@ -98,7 +98,8 @@ def _match(query_word: str, form_word: str) -> float:
     if len(query_word) >= 4 and form_word.startswith(query_word):
         return 0.7
     allowed = 2 if len(query_word) >= 8 else 1 if len(query_word) >= 4 else 0
-    if allowed and query_word[0] == form_word[0] and _distance(query_word, form_word, allowed) <= allowed:
+    same_start = query_word[0] == form_word[0]  # typos rarely hit the first letter
+    if allowed and same_start and _distance(query_word, form_word, allowed) <= allowed:
         return 0.6
     return 0.0
 

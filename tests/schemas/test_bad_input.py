@@ -46,7 +46,8 @@ def test_binary_file(tmp_path):
 
 
 def test_file_that_is_not_utf8(tmp_path):
-    problem = single(check(write(tmp_path, "latin.yaml", "id: x\ntitle: Caf\xe9\n".encode("latin-1"))))
+    latin = "id: x\ntitle: Caf\xe9\n".encode("latin-1")
+    problem = single(check(write(tmp_path, "latin.yaml", latin)))
     assert problem.code == "encoding"
     assert problem.line == 2
 

@@ -85,7 +85,8 @@ def test_misspelt_top_level_key_suggests_the_right_one():
 )
 def test_bad_values_get_a_hint(line, expected):
     key = line.split(":")[0]
-    text = "\n".join(l for l in BASE.splitlines() if not l.startswith(key + ":")) + f"\n{line}\n"
+    kept = [row for row in BASE.splitlines() if not row.startswith(key + ":")]
+    text = "\n".join(kept) + f"\n{line}\n"
     problem = only(problems_for(text))
     assert expected in problem.message
     assert problem.line == line_of(text, line)
@@ -225,8 +226,8 @@ def test_applicant_email_must_be_an_email_question():
 
 
 def test_missing_translation_for_declared_language():
-    text = BASE.replace("title: Report a pothole\n",
-                        "title: Report a pothole\ntitle_es: Reportar un bache\nlanguages: [en, es]\n")
+    spanish = "title: Report a pothole\ntitle_es: Reportar un bache\nlanguages: [en, es]\n"
+    text = BASE.replace("title: Report a pothole\n", spanish)
     problems = [p for p in problems_for(text) if p.code == "translation"]
     fields = {p.line for p in problems}
     assert line_of(text, "title: Where is the pothole?") in fields
