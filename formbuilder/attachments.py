@@ -1,0 +1,118 @@
+"""Uploaded files become attachments: checked by content, stored under random names.
+
+A file's type is decided by its bytes (``uploads.sniff``), never by its name or the browser's
+header, and its size is limited while it is read, so a huge or disguised file is refused
+before it is kept.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, MutableMapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import FileStorage, MultiDict
+
+from formbuilder.models import Attachment
+from formbuilder.storage import Storage, TooLarge
+from formbuilder.uploads import accepts, parse_accept, safe_file_name, sniff_file
+from schemas import Field, Form
+from schemas.validation import FieldError, parse_size, upload_errors
+
+_INDEX = re.compile(r"\.\d+(?=\.|$)")
+
+
+def field_path(input_name: str) -> str:
+    """``vehicles.0.photo`` -> ``vehicles.photo``: the field an input name belongs to."""
+    return _INDEX.sub("", input_name)
+
+
+def size_limit(field: Field, global_limit: int) -> int:
+    declared = field.schema.get("maxFileSize")
+    if isinstance(declared, str | int):
+        try:
+            return min(parse_size(str(declared)), global_limit)
+        except ValueError:
+            return global_limit
+    return global_limit
+
+
+def store_uploads(db: Session, storage: Storage, form: Form, fields: Iterable[Field],
+                  files: MultiDict[str, FileStorage], answers: MutableMapping[str, Any], *,
+                  lang: str, limit: int) -> list[FieldError]:
+    """Store each file posted for a question of this page, recording it in ``answers``."""
+    on_page = {f.path for f in fields}
+    errors: list[FieldError] = []
+    for name, upload in files.items(multi=True):
+        path = field_path(name)
+        field = form.fields.get(path)
+        top = path.split(".")[0]
+        if field is None or top not in on_page or field.kind not in ("file", "files"):
+            continue
+        if not upload or not upload.filename:
+            continue
+        problem = _store_one(db, storage, form, field, name, upload, answers, lang=lang,
+                             limit=limit)
+        if problem is not None:
+            errors.append(problem)
+    return errors
+
+
+def _store_one(db: Session, storage: Storage, form: Form, field: Field, name: str,
+               upload: FileStorage, answers: MutableMapping[str, Any], *, lang: str,
+               limit: int) -> FieldError | None:
+    title = field.title.get(lang)
+    item = field.schema.get("items") if field.kind == "files" else field.schema
+    accepted = parse_accept(item.get("contentMediaType") if isinstance(item, dict) else None)
+    largest = size_limit(field, limit)
+    file_name = safe_file_name(upload.filename)
+    try:
+        stored = storage.put(upload.stream, size_limit=largest)
+    except TooLarge:
+        return _upload_error(name, title, file_name, "", largest + 1, accepted, largest, lang)
+    with storage.open(stored.key) as handle:
+        media_type = sniff_file(handle)
+    if not accepts(accepted, media_type):
+        storage.delete(stored.key)
+        return _upload_error(name, title, file_name, media_type or "", stored.size, accepted,
+                             largest, lang)
+    attachment = Attachment(form_id=form.id, field=field.path, file_name=file_name,
+                            media_type=media_type or "application/octet-stream",
+                            size=stored.size, sha256=stored.sha256, storage_key=stored.key)
+    db.add(attachment)
+    db.flush()
+    _record(answers, name, attachment.id, many=field.kind == "files")
+    return None
+
+
+def _upload_error(name: str, title: str, file_name: str, media_type: str, size: int,
+                  accepted: list[str], largest: int, lang: str) -> FieldError:
+    found = upload_errors(title, filename=file_name, media_type=media_type, size=size,
+                          accepted=accepted, max_size=largest, lang=lang)
+    first = found[0]
+    message = first.message if isinstance(first, FieldError) else str(first)
+    code = first.code if isinstance(first, FieldError) else "file"
+    return FieldError(path=name, message=message, code=code)
+
+
+def _record(answers: MutableMapping[str, Any], name: str, value: str, *, many: bool) -> None:
+    """Set ``value`` at the dotted input name, creating groups and list items on the way."""
+    keys = name.split(".")
+    node: Any = answers
+    for key, following in itertools.pairwise(keys):
+        nxt: Any = [] if following.isdigit() else {}
+        if isinstance(node, list):
+            index = int(key)
+            while len(node) <= index:
+                node.append({})
+            node = node[index]
+        else:
+            node = node.setdefault(key, nxt)
+    last = keys[-1]
+    if many:
+        existing = node.get(last) if isinstance(node, dict) else None
+        node[last] = [*existing, value] if isinstance(existing, list) else [value]
+    else:
+        node[last] = value

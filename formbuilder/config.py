@@ -1,0 +1,51 @@
+"""Settings: safe defaults, then the environment (``FORMBUILDER_*``), then a test's mapping."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+MB = 1_000_000
+
+DEFAULTS: dict[str, Any] = {
+    "MAX_CONTENT_LENGTH": 60 * MB,  # the whole request; each file has its own, smaller limit
+    "MAX_FORM_MEMORY_SIZE": 2 * MB,  # text fields of one post
+    "MAX_FORM_PARTS": 2_000,
+    "MAX_UPLOAD_BYTES": 20 * MB,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "SESSION_COOKIE_NAME": "formbuilder_session",
+    "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24,
+    "DRAFT_DAYS": 30,
+    "CITY_NAME": "City of Example",
+}
+
+_FROM_ENV = {
+    "FORMBUILDER_DATABASE_URL": "DATABASE_URL",
+    "FORMBUILDER_SECRET_KEY": "SECRET_KEY",
+    "FORMBUILDER_UPLOAD_DIR": "UPLOAD_DIR",
+    "FORMBUILDER_CITY_NAME": "CITY_NAME",
+}
+
+
+def from_environment() -> dict[str, Any]:
+    settings: dict[str, Any] = {key: os.environ[env] for env, key in _FROM_ENV.items()
+                                if os.environ.get(env)}
+    if os.environ.get("FORMBUILDER_SECURE_COOKIES", "").lower() in ("1", "true", "yes"):
+        settings["SESSION_COOKIE_SECURE"] = True
+    return settings
+
+
+def instance_secret(instance_path: str) -> str:
+    """A secret kept in the instance folder, so sessions survive restarts of a single server."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret

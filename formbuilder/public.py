@@ -1,0 +1,410 @@
+"""What residents see: the catalogue, forms page by page, check answers, submit, track.
+
+In-progress answers live in a server-side draft (a database row), never only in the cookie:
+a page with errors, an expired session or a closed tab loses nothing, and the same draft is
+what "save and come back later" links to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import wtforms
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    send_from_directory,
+    session,
+    url_for,
+)
+from sqlalchemy.orm import Session
+from wtforms.csrf.session import SessionCSRF
+
+from formbuilder import catalogue as catalogue_search
+from formbuilder.attachments import store_uploads
+from formbuilder.i18n import current_language, gettext
+from formbuilder.models import Attachment, Draft, FormVersion, Submission
+from formbuilder.services import drafts, publishing, submissions
+from renderers import html
+from renderers.wtforms import answers_from_post, form_class
+from schemas import Form
+from schemas.flow import active_pages, applicable_answers, next_page
+from schemas.validation import FieldError
+
+blueprint = Blueprint("public", __name__)
+RENDERER_STATIC = html.static_folder()
+
+
+def _db() -> Any:
+    return current_app.extensions["db"]
+
+
+@blueprint.app_template_global()
+def switch_language_url(code: str) -> str:
+    args = {**(request.view_args or {}), **request.args.to_dict(), "lang": code}
+    return url_for(request.endpoint or "public.catalogue", **args)
+
+
+blueprint.add_app_template_global(html.format_description, "render_text")
+
+
+@blueprint.app_template_global()
+def status_label(status: str) -> str:
+    labels = {
+        "received": gettext("Received"),
+        "in_review": gettext("Being reviewed"),
+        "returned": gettext("Returned to you for changes"),
+        "approved": gettext("Approved"),
+        "rejected": gettext("Rejected"),
+    }
+    return labels.get(status, status)
+
+
+@blueprint.app_template_global()
+def error_title(code: int) -> str:
+    titles = {
+        400: gettext("There is a problem with what was sent"),
+        403: gettext("You cannot see this page"),
+        404: gettext("Page not found"),
+        413: gettext("The files are too large"),
+    }
+    return titles.get(code, gettext("Sorry, there is a problem with the service"))
+
+
+@blueprint.app_template_global()
+def error_advice(code: int) -> str:
+    advice = {
+        400: gettext("Go back, check your answers and try again."),
+        403: gettext("If you think you should see it, contact the office that sent you here."),
+        404: gettext("If you typed the web address, check it is correct."),
+        413: gettext("Each file must be smaller than the size shown next to it. Go back and "
+                     "choose a smaller file."),
+    }
+    return advice.get(code, gettext("Try again later. Your saved answers have been kept."))
+
+
+@blueprint.route("/assets/<path:filename>")
+def renderer_static(filename: str) -> Response:
+    return send_from_directory(RENDERER_STATIC, filename, max_age=3600)
+
+
+@blueprint.route("/")
+def catalogue() -> str:
+    query = request.args.get("q", "")[:200]
+    with _db().session() as db:
+        forms = [publishing.form_of(v) for v in publishing.published_forms(db)]
+    found = catalogue_search.search(forms, query)
+    return render_template("public/catalogue.html", forms=found, query=query,
+                           today=date.today())
+
+
+def _published(db: Session, form_id: str) -> tuple[FormVersion, Form]:
+    version = publishing.latest_version(db, form_id)
+    if version is None:
+        abort(404)
+    return version, publishing.form_of(version)
+
+
+def _csrf_meta() -> type:
+    """WTForms settings for CSRF tokens kept in the signed session."""
+
+    class Meta:
+        csrf = True
+        csrf_class = SessionCSRF
+        csrf_secret = current_app.config["SECRET_KEY"].encode()
+        csrf_time_limit = None
+
+        @property
+        def csrf_context(self) -> Any:
+            return session
+
+    return Meta
+
+
+def _csrf_form(form: Form | None, fields: list, formdata: Any = None) -> Any:
+    """A WTForms form for a page; only its CSRF token is validated, jsonschema does the rest."""
+    if form is None:
+        return type("CsrfOnly", (wtforms.Form,), {"Meta": _csrf_meta()})(formdata=formdata)
+    return form_class(form, fields, meta=_csrf_meta())(formdata=formdata)
+
+
+def _draft(db: Session, form_id: str) -> tuple[Draft | None, str | None]:
+    token = session.get("drafts", {}).get(form_id)
+    draft = drafts.load_draft(db, token) if token else None
+    return draft, token if draft else None
+
+
+def _remember(form_id: str, token: str) -> None:
+    saved = dict(session.get("drafts", {}))
+    saved[form_id] = token
+    session["drafts"] = saved
+    session.permanent = True
+
+
+def _page_fields(form: Form, index: int) -> list:
+    names = form.pages[index].fields
+    return [form.fields[name] for name in names if name in form.fields]
+
+
+def _on_page(error: FieldError, fields: list) -> bool:
+    top = error.path.split(".")[0]
+    return any(field.path == top for field in fields)
+
+
+def _attachments(db: Session, form_id: str) -> Any:
+    def describe(attachment_id: str) -> dict[str, Any] | None:
+        found = db.get(Attachment, attachment_id)
+        if found is None or found.form_id != form_id:
+            return None
+        url = url_for("public.attachment", form_id=form_id, attachment_id=found.id)
+        image = found.media_type.startswith("image/")
+        return {"name": found.file_name, "size": found.size, "media_type": found.media_type,
+                "url": url, "thumbnail_url": url if image else None}
+
+    return describe
+
+
+def _render_page(db: Session, form: Form, index: int, answers: Mapping[str, Any],
+                 errors: list[FieldError], *, status: int = 200,
+                 notice: str | None = None) -> tuple[str, int]:
+    lang = current_language()
+    fields = _page_fields(form, index)
+    pages = active_pages(form, answers)
+    position = pages.index(index) + 1 if index in pages else index + 1
+    back = None
+    if index in pages and pages.index(index) > 0:
+        back = url_for("public.page", form_id=form.id, number=pages[pages.index(index) - 1] + 1)
+    questions = html.render_questions(form, fields, answers, errors, lang,
+                                      attachments=_attachments(db, form.id))
+    return render_template(
+        "public/page.html", form=form, index=index, position=position, total=len(pages),
+        csrf=_csrf_form(form, fields), errors=errors, back=back, notice=notice,
+        error_summary=html.render_error_summary(form, errors, lang) if errors else None,
+        questions=questions, change=request.args.get("change") == "1", lang=lang,
+        has_files=any(f.kind in ("file", "files") for f in fields),
+    ), status
+
+
+@blueprint.route("/forms/<form_id>")
+def start(form_id: str) -> Any:
+    with _db().session() as db:
+        _, form = _published(db, form_id)
+        if not form.is_open(date.today()):
+            return render_template("public/closed.html", form=form, today=date.today())
+        draft, _ = _draft(db, form_id)
+        answers = draft.answers if draft else {}
+        first = active_pages(form, answers)[0]
+        return _render_page(db, form, first, answers, [])
+
+
+@blueprint.route("/forms/<form_id>/<int:number>", methods=["GET", "POST"])
+def page(form_id: str, number: int) -> Any:
+    with _db().session() as db:
+        version, form = _published(db, form_id)
+        if not form.is_open(date.today()):
+            return render_template("public/closed.html", form=form, today=date.today())
+        index = number - 1
+        if not 0 <= index < len(form.pages):
+            abort(404)
+        draft, token = _draft(db, form_id)
+        answers = dict(draft.answers) if draft else {}
+        if request.method == "GET":
+            return _render_page(db, form, index, answers, [])
+        return _post_page(db, version, form, index, draft, token, answers)
+
+
+def _post_page(db: Session, version: FormVersion, form: Form, index: int, draft: Draft | None,
+               token: str | None, answers: dict[str, Any]) -> Any:
+    fields = _page_fields(form, index)
+    result = answers_from_post(form, fields, request.form, previous=answers)
+    answers = result.answers
+    upload_errors = store_uploads(db, current_app.extensions["storage"], form, fields,
+                                  request.files, answers, lang=current_language(),
+                                  limit=current_app.config["MAX_UPLOAD_BYTES"])
+    if draft is None:
+        draft, token = drafts.start_draft(db, version, current_language())
+        _remember(form.id, token)
+    drafts.save_answers(db, draft, answers, index)
+    if not _csrf_form(form, fields, request.form).validate():
+        notice = gettext("For your security, check your answers on this page and continue "
+                         "again. Nothing you typed has been lost.")
+        return _render_page(db, form, index, answers, [], status=400, notice=notice)
+    if result.action:
+        return _render_page(db, form, index, answers, [])
+    if "_save" in request.form:
+        return redirect(url_for("public.saved", form_id=form.id))
+    relevant = applicable_answers(form, answers)
+    errors = [e for e in form.validate(relevant, current_language()) if _on_page(e, fields)]
+    errors += upload_errors
+    if errors:
+        return _render_page(db, form, index, answers, errors, status=400)
+    if request.args.get("change") == "1":
+        return redirect(url_for("public.check", form_id=form.id))
+    following = next_page(form, index, relevant)
+    if following is None:
+        return redirect(url_for("public.check", form_id=form.id))
+    return redirect(url_for("public.page", form_id=form.id, number=following + 1))
+
+
+def _idempotency_key(token: str) -> str:
+    return hashlib.sha256(f"submit:{token}".encode()).hexdigest()[:40]
+
+
+@blueprint.route("/forms/<form_id>/check")
+def check(form_id: str) -> Any:
+    with _db().session() as db:
+        _, form = _published(db, form_id)
+        draft, token = _draft(db, form_id)
+        if draft is None or token is None:
+            return redirect(url_for("public.start", form_id=form_id))
+        lang = current_language()
+        answers = applicable_answers(form, draft.answers)
+        errors = form.validate(answers, lang)
+        summary = html.render_check_answers(
+            form, answers, lang, attachments=_attachments(db, form_id),
+            change_url=lambda page, path: url_for("public.page", form_id=form_id,
+                                                  number=page + 1, change=1)
+            + f"#{html.field_id(path)}")
+        return render_template("public/check.html", form=form, summary=summary,
+                               errors=errors, key=_idempotency_key(token),
+                               csrf=_csrf_form(None, []),
+                               error_summary=html.render_error_summary(form, errors, lang)
+                               if errors else None)
+
+
+@blueprint.route("/forms/<form_id>/submit", methods=["POST"])
+def submit(form_id: str) -> Any:
+    key = request.form.get("key", "")[:64]
+    with _db().session() as db:
+        version, form = _published(db, form_id)
+        existing = submissions.get_by_key(db, form_id, key) if key else None
+        if existing is not None:
+            return _confirmed(existing)
+        if not _csrf_form(None, [], request.form).validate():
+            abort(400)
+        draft, token = _draft(db, form_id)
+        if draft is None or token is None or key != _idempotency_key(token):
+            return redirect(url_for("public.check", form_id=form_id))
+        answers = applicable_answers(form, draft.answers)
+        if form.validate(answers, current_language()):
+            return redirect(url_for("public.check", form_id=form_id))
+        created, _ = submissions.create_submission(
+            db, version, answers, language=current_language(), idempotency_key=key,
+            attachment_ids=list(_attachment_ids(form, answers)))
+        drafts.delete_draft(db, draft)
+        reference = created.reference
+    remaining = dict(session.get("drafts", {}))
+    remaining.pop(form_id, None)
+    session["drafts"] = remaining
+    session["submitted"] = [*session.get("submitted", [])[-9:], reference]
+    return redirect(url_for("public.done", form_id=form_id, reference=reference))
+
+
+def _confirmed(existing: Submission) -> Response:
+    return redirect(url_for("public.done", form_id=existing.form_id,
+                            reference=existing.reference))
+
+
+def _attachment_ids(form: Form, answers: Mapping[str, Any]) -> list[str]:
+    """Every attachment id an answer refers to, at any depth."""
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str) and value.startswith("att_"):
+            found.append(value)
+        elif isinstance(value, Mapping):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(answers)
+    return found
+
+
+@blueprint.route("/forms/<form_id>/done/<reference>")
+def done(form_id: str, reference: str) -> str:
+    with _db().session() as db:
+        _, form = _published(db, form_id)
+        found = submissions.get_by_reference(db, reference)
+        if found is None or found.form_id != form_id:
+            abort(404)
+    return render_template("public/done.html", form=form, reference=reference)
+
+
+@blueprint.route("/forms/<form_id>/saved")
+def saved(form_id: str) -> str:
+    with _db().session() as db:
+        _, form = _published(db, form_id)
+        draft, token = _draft(db, form_id)
+        if draft is None or token is None:
+            abort(404)
+        link = url_for("public.resume", token=token, _external=True)
+        return render_template("public/saved.html", form=form, link=link,
+                               expires=draft.expires_at.date())
+
+
+@blueprint.route("/resume/<token>")
+def resume(token: str) -> Any:
+    with _db().session() as db:
+        draft = drafts.load_draft(db, token)
+        if draft is None:
+            return render_template("public/expired.html"), 404
+        _remember(draft.form_id, token)
+        return redirect(url_for("public.page", form_id=draft.form_id, number=draft.page + 1))
+
+
+@blueprint.route("/forms/<form_id>/files/<attachment_id>")
+def attachment(form_id: str, attachment_id: str) -> Any:
+    """A file the resident uploaded, only to the browser whose draft holds it."""
+    with _db().session() as db:
+        draft, _ = _draft(db, form_id)
+        found = db.get(Attachment, attachment_id)
+        if draft is None or found is None or found.form_id != form_id \
+                or attachment_id not in _attachment_ids(publishing.form_of(
+                    publishing.latest_version(db, form_id)), draft.answers):
+            abort(404)
+        stream = current_app.extensions["storage"].open(found.storage_key)
+        image = found.media_type in ("image/jpeg", "image/png", "image/gif", "image/webp")
+        return send_file(stream, mimetype=found.media_type, download_name=found.file_name,
+                         as_attachment=not image, max_age=0)
+
+
+@blueprint.route("/track", methods=["GET", "POST"])
+def track() -> Any:
+    """A resident looks up a submission by its reference and their email address."""
+    found = None
+    failed = False
+    if request.method == "POST":
+        if not _csrf_form(None, [], request.form).validate():
+            abort(400)
+        reference = request.form.get("reference", "").strip().upper()[:40]
+        email = request.form.get("email", "").strip().lower()[:320]
+        with _db().session() as db:
+            submission = submissions.get_by_reference(db, reference)
+            if submission is not None and email and _email_matches(submission, email):
+                found = {"reference": submission.reference, "status": submission.status,
+                         "created_at": submission.created_at,
+                         "events": [(e.kind, e.at) for e in submission.events]}
+            else:
+                failed = True
+    return render_template("public/track.html", found=found, failed=failed,
+                           csrf=_csrf_form(None, [])), 400 if failed else 200
+
+
+def _email_matches(submission: Submission, email: str) -> bool:
+    form = publishing.form_of(submission.form_version)
+    if not form.applicant_email:
+        return False
+    given = submission.answers.get(form.applicant_email)
+    return isinstance(given, str) and given.strip().lower() == email

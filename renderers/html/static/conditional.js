@@ -1,0 +1,151 @@
+/* formbuilder: show a conditional question only while its condition holds.
+ *
+ * No library, no inline script, no eval: safe under a strict Content-Security-Policy. Load it
+ * with <script src=".../conditional.js" defer>. Each container
+ * <div class="conditional" data-condition="{...}"> says when its question applies:
+ *   {"any": [[clause, ...], ...]}    the question applies when, for any alternative, all
+ *                                    clauses hold;
+ *   clause = {"tests": [test, ...] | null, "negate": bool}
+ *                                    all tests hold (or, when negate, not all of them do);
+ *                                    null: too complex to decide here, so it holds;
+ *   test = {"name": input name, "op": "in"|"has"|"set"|"min"|"max"|"xmin"|"xmax",
+ *           "values": [...], "required": bool}
+ * A question with no answer passes a test unless "required", as in JSON Schema.
+ * Without JavaScript every question stays visible with a hint saying when to answer it; the
+ * server ignores answers to questions that do not apply either way.
+ */
+(function () {
+  "use strict";
+
+  document.documentElement.className += " js-enabled";
+
+  function controls(scope, name) {
+    var found = [];
+    var all = scope.querySelectorAll("input, select, textarea");
+    for (var i = 0; i < all.length; i++) {
+      var el = all[i];
+      if (el.name === name || (el.name && el.name.indexOf(name + ".") === 0)) {
+        found.push(el);
+      }
+    }
+    return found;
+  }
+
+  function valuesOf(scope, name, exact) {
+    var values = [];
+    var els = controls(scope, name);
+    for (var i = 0; i < els.length; i++) {
+      var el = els[i];
+      if (el.disabled || (exact && el.name !== name)) {
+        continue;
+      }
+      if (el.type === "radio" || el.type === "checkbox") {
+        if (el.checked) {
+          values.push(el.value);
+        } else if (el.getAttribute("data-unchecked")) {
+          values.push(el.getAttribute("data-unchecked"));
+        }
+      } else if (el.type === "file") {
+        if (el.value || el.getAttribute("data-uploaded")) {
+          values.push("file");
+        }
+      } else if (el.type !== "hidden" || el.name === name) {
+        if (el.value && el.value.replace(/\s+/g, "") !== "") {
+          values.push(el.value.trim());
+        }
+      }
+    }
+    return values;
+  }
+
+  function number(text) {
+    var plain = text.replace(/[\s,$]/g, "");
+    return /^[+-]?(\d+\.?\d*|\.\d+)$/.test(plain) ? parseFloat(plain) : null;
+  }
+
+  function testHolds(scope, test) {
+    var values = valuesOf(scope, test.name, test.op !== "set");
+    if (values.length === 0) {
+      return !test.required;
+    }
+    if (test.op === "set") {
+      return true;
+    }
+    if (test.op === "in" || test.op === "has") {
+      for (var i = 0; i < values.length; i++) {
+        if (test.values.indexOf(values[i]) !== -1) {
+          return true;
+        }
+      }
+      return false;
+    }
+    var n = number(values[0]);
+    if (n === null) {
+      return true;
+    }
+    var limit = test.values[0];
+    return test.op === "min" ? n >= limit : test.op === "max" ? n <= limit
+      : test.op === "xmin" ? n > limit : n < limit;
+  }
+
+  function clauseHolds(scope, clause) {
+    if (!clause.tests) {
+      return true;
+    }
+    var all = true;
+    for (var i = 0; i < clause.tests.length; i++) {
+      all = all && testHolds(scope, clause.tests[i]);
+    }
+    return clause.negate ? !all : all;
+  }
+
+  function applies(scope, condition) {
+    var alternatives = condition.any || [];
+    for (var i = 0; i < alternatives.length; i++) {
+      var chain = alternatives[i];
+      var holds = true;
+      for (var j = 0; j < chain.length; j++) {
+        holds = holds && clauseHolds(scope, chain[j]);
+      }
+      if (holds) {
+        return true;
+      }
+    }
+    return alternatives.length === 0;
+  }
+
+  function update() {
+    var containers = document.querySelectorAll(".conditional[data-condition]");
+    for (var i = 0; i < containers.length; i++) {
+      var box = containers[i];
+      var condition;
+      try {
+        condition = JSON.parse(box.getAttribute("data-condition"));
+      } catch (e) {
+        continue;
+      }
+      var scope = box.closest ? (box.closest("form") || document) : document;
+      box.hidden = !applies(scope, condition);
+    }
+  }
+
+  function focusErrorSummary() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary && !window.location.hash) {
+      summary.focus();
+    }
+  }
+
+  function start() {
+    update();
+    document.addEventListener("change", update);
+    document.addEventListener("input", update);
+    focusErrorSummary();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
