@@ -227,6 +227,10 @@ def _post_page(db: Session, version: FormVersion, form: Form, index: int, draft:
     fields = _page_fields(form, index)
     result = answers_from_post(form, fields, request.form, previous=answers)
     answers = result.answers
+    if not _csrf_form(form, fields, request.form).validate():
+        notice = gettext("For your security, check your answers on this page and continue "
+                         "again. Nothing you typed has been lost.")
+        return _render_page(db, form, index, answers, [], status=400, notice=notice)
     upload_errors = store_uploads(db, current_app.extensions["storage"], form, fields,
                                   request.files, answers, lang=current_language(),
                                   limit=current_app.config["MAX_UPLOAD_BYTES"])
@@ -234,10 +238,6 @@ def _post_page(db: Session, version: FormVersion, form: Form, index: int, draft:
         draft, token = drafts.start_draft(db, version, current_language())
         _remember(form.id, token)
     drafts.save_answers(db, draft, answers, index)
-    if not _csrf_form(form, fields, request.form).validate():
-        notice = gettext("For your security, check your answers on this page and continue "
-                         "again. Nothing you typed has been lost.")
-        return _render_page(db, form, index, answers, [], status=400, notice=notice)
     if result.action:
         return _render_page(db, form, index, answers, [])
     if "_save" in request.form:

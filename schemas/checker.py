@@ -137,6 +137,7 @@ def build(source: Source) -> tuple[Form | None, list[Problem]]:
         add(("schema",), "The schema has no questions: add them under `properties`.", "empty")
     languages = _languages(definition)
     findings = [
+        *semantics.check_names(fields),
         *semantics.check_ui(ui, fields),
         *semantics.check_pages(ui.get("pages") or [], fields),
         *semantics.check_routing(definition.get("routing") or [], fields),

@@ -66,6 +66,18 @@ def _in_condition(text: str, error: ConditionError) -> str:
     return f"In `when: {shown}`: {error.message}"
 
 
+RESERVED_NAMES = frozenset({"csrf_token", "key"})
+
+
+def check_names(fields: Mapping[str, Field]) -> Iterator[Finding]:
+    """Question names the engine's own inputs use (``_add``, ``csrf_token``) cannot be used."""
+    for field in fields.values():
+        if field.parent is None and (field.name.startswith("_") or field.name in RESERVED_NAMES):
+            yield (field.source_path, f"`{field.name}` cannot be a question's name: names "
+                   "starting with `_`, `csrf_token` and `key` are used by formbuilder itself. "
+                   "Rename the question.", "reserved_name")
+
+
 def check_ui(ui: Mapping[str, Any], fields: Mapping[str, Field]) -> Iterator[Finding]:
     for name, hints in ui.items():
         if name in ("order", "pages"):

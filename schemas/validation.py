@@ -50,7 +50,32 @@ from schemas.refs import RefError
 TitleOf = Callable[[str], str | None]
 
 
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with one question, ready to show next to it and in the error summary."""
 
+    path: str  # dotted, list indices as numbers ("household_members.2.name"); "" = whole form
+    message: str  # plain words in the resident's language
+    code: str  # "required", "type", "format.email", "maxLength", "file_type", ...
+
+
+class SchemaReferenceError(ValueError):
+    """A ``$ref`` in a form's schema that cannot be followed."""
+
+
+class RemoteReferenceError(SchemaReferenceError):
+    """A ``$ref`` to a document outside the schema. Answers are validated without touching
+    the network (a form must not depend on, or leak to, someone else's server)."""
+
+    def __init__(self, uri: str):
+        self.uri = uri
+        super().__init__(
+            f"The schema refers to {uri}, which is outside the form. Answers are checked "
+            "without fetching anything from the network: copy the part you need under "
+            "`$defs` and point `$ref` at '#/$defs/...'.")
+
+
+# --- Compiling, once per schema ----------------------------------------------------------------
 def _multiple_of(validator: Validator, step: Any, instance: Any,
                  schema: Mapping[str, Any]) -> Iterator[ValidationError]:
     """``multipleOf`` that forgives binary rounding: stock jsonschema refuses 19.99 for
@@ -84,32 +109,6 @@ _DRAFT_NAMES = {"2020-12": DRAFT_2020_12, "2019-09": DRAFT_2019_09, "7": DRAFT_7
 _CACHE_SIZE = 256
 
 
-@dataclass(frozen=True)
-class FieldError:
-    """One problem with one question, ready to show next to it and in the error summary."""
-
-    path: str  # dotted, list indices as numbers ("household_members.2.name"); "" = whole form
-    message: str  # plain words in the resident's language
-    code: str  # "required", "type", "format.email", "maxLength", "file_type", ...
-
-
-class SchemaReferenceError(ValueError):
-    """A ``$ref`` in a form's schema that cannot be followed."""
-
-
-class RemoteReferenceError(SchemaReferenceError):
-    """A ``$ref`` to a document outside the schema. Answers are validated without touching
-    the network (a form must not depend on, or leak to, someone else's server)."""
-
-    def __init__(self, uri: str):
-        self.uri = uri
-        super().__init__(
-            f"The schema refers to {uri}, which is outside the form. Answers are checked "
-            "without fetching anything from the network: copy the part you need under "
-            "`$defs` and point `$ref` at '#/$defs/...'.")
-
-
-# --- Compiling, once per schema ----------------------------------------------------------------
 
 
 def compiled_validator(schema: Mapping[str, Any], draft: str | None = None) -> Validator:

@@ -385,3 +385,12 @@ def test_check_reads_files(tmp_path):
     path.write_text(BASE)
     assert check(path) == []
     assert check(tmp_path / "missing.yaml")[0].code == "io"
+
+
+@pytest.mark.parametrize("name", ["_add", "csrf_token", "key"])
+def test_names_the_engine_uses_are_refused(name):
+    text = BASE.replace("    lanes_blocked:", f"    {name}:")
+    problem = only(problems_for(text))
+    assert problem.code == "reserved_name"
+    assert f"`{name}` cannot be a question's name" in problem.message
+    assert problem.line == line_of(text, f"    {name}:")
