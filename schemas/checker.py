@@ -42,6 +42,15 @@ _KEY_PURPOSE = {
 }
 
 
+# Rules a stored, published definition may predate: they never stop it from loading.
+LATER_RULES = frozenset({
+    "reserved_name", "unsafe_pattern", "unknown_field", "not_on_page", "page_twice",
+    "nested_on_page", "asked_later", "widget", "labels", "translation", "applicant_email",
+    "step_twice", "assignee", "escalation", "wrong_draft", "condition", "date",
+    "duplicate_key", "unknown_keyword", "unknown_format",
+})
+
+
 @cache
 def definition_schema() -> dict[str, Any]:
     """The meta-schema of form files (FORMAT.md as JSON Schema)."""
@@ -77,9 +86,14 @@ def load(path: str | FilePath) -> Form:
     return _require(build(read(path)))
 
 
-def load_definition(definition: Mapping[str, Any], name: str = "<form>") -> Form:
-    """A form from an already parsed definition, such as one stored in the database."""
-    return _require(build(Source(name, definition)))
+def load_definition(definition: Mapping[str, Any], name: str = "<form>", *,
+                    published: bool = False) -> Form:
+    """A form from an already parsed definition, such as one stored in the database.
+
+    A ``published`` definition passed the checker of its day; rules added since then are
+    reported as warnings, so a stricter checker never stops old submissions from opening.
+    """
+    return _require(build(Source(name, definition), published=published))
 
 
 def _require(result: tuple[Form | None, list[Problem]]) -> Form:
@@ -94,11 +108,13 @@ def errors_only(problems: Iterable[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == "error"]
 
 
-def build(source: Source) -> tuple[Form | None, list[Problem]]:
+def build(source: Source, *, published: bool = False) -> tuple[Form | None, list[Problem]]:
     """Check a parsed file and, when nothing is wrong, build its :class:`Form`."""
     problems: list[Problem] = []
 
     def add(path: Path, message: str, code: str, severity: str = "error") -> None:
+        if published and code in LATER_RULES:
+            severity = "warning"
         problems.append(source.problem(path, message, code, severity=severity))
 
     for path, line in source.duplicates:

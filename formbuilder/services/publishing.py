@@ -90,7 +90,8 @@ def form_of(version: FormVersion) -> schemas.Form:
     found = _parsed.get(version.definition_sha256)
     if found is None:
         found = schemas.load_definition(
-            version.definition, name=f"{version.form_id} version {version.number}")
+            version.definition, name=f"{version.form_id} version {version.number}",
+            published=True)
         _parsed.put(version.definition_sha256, found)
     return found
 

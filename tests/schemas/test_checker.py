@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from schemas import FormError, Problem, check, check_text, load
+from schemas import FormError, Problem, check, check_text, load, load_definition
 
 BASE = """\
 id: pothole-report
@@ -394,3 +394,13 @@ def test_names_the_engine_uses_are_refused(name):
     assert problem.code == "reserved_name"
     assert f"`{name}` cannot be a question's name" in problem.message
     assert problem.line == line_of(text, f"    {name}:")
+
+
+def test_published_definitions_survive_stricter_rules():
+    import yaml
+
+    definition = yaml.safe_load(BASE.replace("    lanes_blocked:", "    _legacy:"))
+    with pytest.raises(FormError):
+        load_definition(definition)
+    form = load_definition(definition, published=True)
+    assert "_legacy" in form.fields
