@@ -7,14 +7,21 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 import bench
 
 
 def benchmark_names() -> list[str]:
-    """Every module of the package except this one, in name order."""
-    return sorted(info.name for info in pkgutil.iter_modules(bench.__path__)
-                  if not info.name.startswith("_"))
+    """The modules of the package that define ``run``, in name order; the others are
+    helpers a benchmark imports (a baseline implementation, shared data)."""
+    names = sorted(info.name for info in pkgutil.iter_modules(bench.__path__)
+                   if not info.name.startswith("_"))
+    return [name for name in names if callable(getattr(_load(name), "run", None))]
+
+
+def _load(name: str) -> ModuleType:
+    return importlib.import_module(f"bench.{name}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -30,8 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"no benchmark called {', '.join(unknown)}; "
                      f"there are: {', '.join(available)}")
     for name in args.names or available:
-        module = importlib.import_module(f"bench.{name}")
-        for line in module.run(quick=args.quick):
+        for line in _load(name).run(quick=args.quick):
             print(line, flush=True)
     return 0
 

@@ -35,9 +35,10 @@ contains minContains maxContains maxItems minItems uniqueItems maxProperties min
 required properties patternProperties additionalProperties unevaluatedProperties propertyNames
 dependentRequired dependentSchemas dependencies allOf anyOf oneOf not if then else format
 contentMediaType contentEncoding contentSchema title description default deprecated readOnly
-writeOnly examples maxFileSize enumNames
+writeOnly examples maxFileSize enumNames errorMessage
 """.split())
-_TRANSLATED_KEYWORD = re.compile(r"^(title|description)_[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+_TRANSLATED_KEYWORD = re.compile(
+    r"^(title|description|errorMessage)_[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 KNOWN_FORMATS = frozenset({"email", "date", "time", "date-time", "uri", "tel", "file", "data-url",
                            "idn-email", "uri-reference", "iri", "hostname", "ipv4", "ipv6",
                            "uuid", "duration", "regex", "json-pointer"})

@@ -1,0 +1,219 @@
+"""Form throughput: the engine against the same pothole form written by hand in Flask + WTForms.
+
+Both apps run in this process behind Flask's test client (no network), each on its own
+migrated SQLite file with the pothole form published, with the same session cookie, CSRF and
+database work (``bench.handwritten_pothole`` says what the hand-written app does). The engine
+runs as it is deployed: ``TESTING`` and debug off, so templates are compiled once and cached.
+
+Two measurements, each after a warm-up, in three rounds that alternate which app goes first;
+the median round is printed:
+
+- form GET: a resident with a draft opens page 2 (the radios page), again and again;
+- submit journey: a new resident opens page 1, posts pages 1 to 3 (page 2 as
+  ``multipart/form-data``, as browsers send a page with a file input), opens the check page
+  and sends the form: six requests and one stored submission.
+
+The aim is the engine at 0.8x the hand-written app or better. Times are printed, never
+asserted; what is checked is that every request got the answer a resident would (status codes,
+redirects) and that each database ends with one submission per journey, references without gaps.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+import schemas
+from bench import handwritten_pothole
+from formbuilder.app import create_app
+from formbuilder.database import Database
+from formbuilder.models import Submission
+from formbuilder.services import publishing
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "pothole-report.yaml"
+URL = f"/forms/{handwritten_pothole.FORM_ID}"
+SECRET_KEY = "bench-form-throughput"
+ROUNDS = 3
+ANSWERS = {
+    1: {"location": "Corner of Main St & 2nd Ave", "position": "traffic_lane"},
+    2: {"size": "large", "lanes_blocked": "yes"},
+    3: {"name": "Ana García", "email": "ana@example.org", "phone": "555-555-0123"},
+}
+_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+_KEY = re.compile(r'name="key" value="([^"]+)"')
+_REFERENCE = re.compile(r"-(\d{6})$")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    gets: int
+    journeys: int
+    warm_gets: int
+    warm_journeys: int
+
+
+FULL = Sizes(gets=2_000, journeys=200, warm_gets=200, warm_journeys=20)
+QUICK = Sizes(gets=60, journeys=6, warm_gets=10, warm_journeys=2)
+
+
+# --- The apps -------------------------------------------------------------------------------------
+
+
+def databases(folder: Path, names: list[str]) -> list[Database]:
+    """A migrated SQLite file per name, each with the pothole form published."""
+    template = folder / "template.db"
+    database = Database(f"sqlite:///{template}")
+    database.upgrade()
+    database.dispose()  # folds the WAL into the file before it is copied
+    found = []
+    for name in names:
+        path = folder / f"{name}.db"
+        shutil.copyfile(template, path)
+        database = Database(f"sqlite:///{path}")
+        with database.session() as session:
+            publishing.publish(session, schemas.load(EXAMPLE))
+        found.append(database)
+    return found
+
+
+def engine_app(database: Database, folder: Path) -> Flask:
+    return create_app({"DATABASE": database, "SECRET_KEY": SECRET_KEY, "TESTING": False,
+                       "DEBUG": False, "UPLOAD_DIR": str(folder / "engine-uploads")})
+
+
+def handwritten_app(database: Database, folder: Path) -> Flask:
+    return handwritten_pothole.create_app(database, secret_key=SECRET_KEY,
+                                          upload_dir=folder / "handwritten-uploads")
+
+
+# --- A resident -----------------------------------------------------------------------------------
+
+
+def _expect(response: Any, status: int, what: str) -> str:
+    body = response.get_data(as_text=True)
+    if response.status_code != status:
+        raise RuntimeError(f"{what}: expected {status}, got {response.status_code}\n{body[:1500]}")
+    return body
+
+
+def _found(pattern: re.Pattern[str], body: str, what: str) -> str:
+    match = pattern.search(body)
+    if match is None:
+        raise RuntimeError(f"{what} not found in the page:\n{body[:1500]}")
+    return match.group(1)
+
+
+def start(client: FlaskClient) -> str:
+    """Open page 1 and post it: the resident now has a draft. Returns the CSRF token."""
+    token = _found(_TOKEN, _expect(client.get(f"{URL}/1"), 200, "page 1"), "CSRF token")
+    response = client.post(f"{URL}/1", data={"csrf_token": token, **ANSWERS[1]})
+    _expect(response, 302, "posting page 1")
+    return token
+
+
+def journey(client: FlaskClient) -> None:
+    """A new resident's whole visit, from page 1 to the stored submission."""
+    token = start(client)
+    for number in (2, 3):
+        multipart = {"content_type": "multipart/form-data"} if number == 2 else {}
+        response = client.post(f"{URL}/{number}", data={"csrf_token": token, **ANSWERS[number]},
+                               **multipart)
+        _expect(response, 302, f"posting page {number}")
+    check = _expect(client.get(f"{URL}/check"), 200, "check page")
+    key = _found(_KEY, check, "submission key")
+    response = client.post(f"{URL}/submit", data={"csrf_token": token, "key": key})
+    _expect(response, 302, "submit")
+    if f"{URL}/done/" not in response.headers["Location"]:
+        raise RuntimeError(f"submit went to {response.headers['Location']}, not done")
+
+
+def page_gets(app: Flask, count: int) -> float:
+    """Requests per second opening page 2 for a resident who has answered page 1."""
+    client = app.test_client()
+    start(client)
+    if "radios__input" not in _expect(client.get(f"{URL}/2"), 200, "page 2"):
+        raise RuntimeError("page 2 has no radios")
+    began = time.perf_counter()
+    for _ in range(count):
+        response = client.get(f"{URL}/2")
+        if response.status_code != 200:
+            _expect(response, 200, "page 2")
+    return count / (time.perf_counter() - began)
+
+
+def journeys(app: Flask, count: int) -> float:
+    """Whole visits per second, each by a new resident (a new cookie jar)."""
+    began = time.perf_counter()
+    for _ in range(count):
+        journey(app.test_client())
+    return count / (time.perf_counter() - began)
+
+
+def gap_free(database: Database, expected: int) -> None:
+    """One submission per journey, numbered 1, 2, 3... with no number missing or repeated."""
+    with database.session(readonly=True) as session:
+        references = list(session.scalars(select(Submission.reference)))
+    numbers = sorted(int(_found(_REFERENCE, ref, "reference number")) for ref in references)
+    if numbers != list(range(1, expected + 1)):
+        raise RuntimeError(f"expected references 1..{expected}, found {numbers[:20]}...")
+
+
+# --- The benchmark --------------------------------------------------------------------------------
+
+
+def measure(apps: dict[str, Flask], sizes: Sizes) -> dict[str, dict[str, list[float]]]:
+    """Per app, the rates of each round: ``{"engine": {"get": [...], "journey": [...]}}``."""
+    for app in apps.values():
+        page_gets(app, sizes.warm_gets)
+        journeys(app, sizes.warm_journeys)
+    rates: dict[str, dict[str, list[float]]] = {name: {"get": [], "journey": []}
+                                                for name in apps}
+    names = list(apps)
+    for round_number in range(ROUNDS):
+        order = names if round_number % 2 == 0 else names[::-1]
+        for name in order:
+            rates[name]["get"].append(page_gets(apps[name], sizes.gets))
+            rates[name]["journey"].append(journeys(apps[name], sizes.journeys))
+    return rates
+
+
+def _line(label: str, baseline: float, engine: float, digits: int) -> str:
+    return (f"{label}: handwritten {baseline:,.{digits}f}/s, engine {engine:,.{digits}f}/s, "
+            f"engine/handwritten = {engine / baseline:.2f}x")
+
+
+def run(quick: bool = False) -> Iterator[str]:
+    """Measure both apps in one run and print the engine's rates as ratios to the baseline."""
+    sizes = QUICK if quick else FULL
+    with tempfile.TemporaryDirectory(prefix="form-throughput-") as tmp:
+        folder = Path(tmp)
+        handwritten_db, engine_db = databases(folder, ["handwritten", "engine"])
+        try:
+            apps = {"handwritten": handwritten_app(handwritten_db, folder),
+                    "engine": engine_app(engine_db, folder)}
+            rates = measure(apps, sizes)
+            stored = sizes.warm_journeys + ROUNDS * sizes.journeys
+            gap_free(handwritten_db, stored)
+            gap_free(engine_db, stored)
+        finally:
+            handwritten_db.dispose()
+            engine_db.dispose()
+    median = {name: {kind: statistics.median(values) for kind, values in kinds.items()}
+              for name, kinds in rates.items()}
+    yield (f"form throughput: pothole form, median of {ROUNDS} rounds of {sizes.gets:,} page "
+           f"GETs and {sizes.journeys:,} submit journeys (6 requests each) per app; "
+           "aim: engine at 0.80x or better")
+    yield _line("form GET", median["handwritten"]["get"], median["engine"]["get"], 0)
+    yield _line("submit journey", median["handwritten"]["journey"],
+                median["engine"]["journey"], 1)
