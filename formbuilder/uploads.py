@@ -16,6 +16,8 @@ import zipfile
 import zlib
 from typing import BinaryIO
 
+from schemas.validation import accepted_type
+
 HEAD_SIZE = 8192
 # The most of one archive member that is ever decompressed to find a document's type.
 _MEMBER_LIMIT = 256 * 1024
@@ -37,7 +39,6 @@ HTML = "text/html"
 SVG = "image/svg+xml"
 XML = "application/xml"
 MACRO_DOCUMENT = "application/vnd.ms-office.macroenabled"
-DANGEROUS = frozenset({EXECUTABLE, SCRIPT, HTML, SVG, XML, MACRO_DOCUMENT})
 
 _ALIASES = {
     "image/jpg": JPEG, "image/pjpeg": JPEG, "image/x-png": PNG, "image/tif": TIFF,
@@ -120,24 +121,10 @@ def parse_accept(content_media_type: str | None) -> list[str]:
 def accepts(accepted: list[str], sniffed: str | None) -> bool:
     """Whether a file of type ``sniffed`` may be uploaded where ``accepted`` types are allowed.
 
-    ``image/*`` means the image types named above, never SVG (a web page in disguise). A file
-    of unknown type is refused: a form cannot promise staff what they are opening.
+    The policy (``image/*`` never means SVG; a file of unknown type or one that runs code is
+    always refused) is the form language's own, shared with the validation messages.
     """
-    if sniffed is None or sniffed in DANGEROUS:
-        return False
-    if not accepted:
-        return True
-    for pattern in accepted:
-        pattern = _ALIASES.get(pattern, pattern)
-        if pattern in ("*/*", sniffed):
-            return True
-        if pattern.endswith("/*") and sniffed.startswith(pattern[:-1]):
-            return True
-        if sniffed == TEXT and pattern == "text/csv":
-            return True
-        if {pattern, sniffed} == {HEIC, HEIF}:
-            return True
-    return False
+    return accepted_type(accepted, sniffed)
 
 
 def safe_file_name(name: str | None, fallback: str = "upload") -> str:
