@@ -18,8 +18,7 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,
     "SESSION_COOKIE_NAME": "formbuilder_session",
-    "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24,
-    "DRAFT_DAYS": 30,
+    "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 30,  # as long as a draft is kept
     "CITY_NAME": "City of Example",
 }
 

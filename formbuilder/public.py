@@ -18,6 +18,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -138,8 +139,14 @@ def _csrf_form(form: Form | None, fields: list, formdata: Any = None) -> Any:
 
 
 def _draft(db: Session, form_id: str) -> tuple[Draft | None, str | None]:
+    """This browser's draft of the form; notes it when one was started but has expired."""
     token = session.get("drafts", {}).get(form_id)
     draft = drafts.load_draft(db, token) if token else None
+    if token and draft is None:
+        g.draft_expired = True
+        remaining = dict(session.get("drafts", {}))
+        remaining.pop(form_id, None)
+        session["drafts"] = remaining
     return draft, token if draft else None
 
 
@@ -185,6 +192,9 @@ def _render_page(db: Session, form: Form, index: int, answers: Mapping[str, Any]
         back = url_for("public.page", form_id=form.id, number=pages[pages.index(index) - 1] + 1)
     questions = html.render_questions(form, fields, answers, errors, lang,
                                       attachments=_attachments(db, form.id))
+    if getattr(g, "draft_expired", False) and notice is None:
+        notice = gettext("The answers you started more than 30 days ago have been deleted, "
+                         "as we keep unsent answers for 30 days. Please start again.")
     return render_template(
         "public/page.html", form=form, index=index, position=position, total=len(pages),
         csrf=_csrf_form(form, fields), errors=errors, back=back, notice=notice,

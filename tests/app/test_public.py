@@ -242,3 +242,14 @@ def test_spanish_resident_sees_spanish(resident, db):
     page = resident.open("/forms/pothole-report/2?lang=es")
     assert "¿Qué tamaño tiene?" in page
     assert "Más pequeño que un plato" in page
+
+
+def test_an_expired_draft_is_explained_not_silently_dropped(resident, db):
+    from formbuilder.models import Draft
+
+    resident.answer("/forms/pothole-report/1", {"location": "Oak St"})
+    with db.session() as session:
+        for draft in session.scalars(select(Draft)):
+            draft.expires_at = draft.created_at
+    page = resident.open("/forms/pothole-report/2")
+    assert "have been deleted" in page
