@@ -30,7 +30,7 @@ from renderers.html.values import (
 )
 from renderers.html.views import Action, Conditional, Item, Option, Question, Upload
 from schemas.fields import Field
-from schemas.flow import branch_rule, describe_branch, resolve
+from schemas.flow import branch_rule, describe_branch, resolve, visible_at
 from schemas.i18n import gettext
 from schemas.localized import localized
 from schemas.model import Form
@@ -94,7 +94,18 @@ class QuestionBuilder:
 
     def page(self, fields: Iterable[Field | str]) -> list[Question]:
         top = structure.ordered(self.form, structure.as_fields(self.form, fields))
-        return [self.question(f, f.name, self.answers) for f in top]
+        self.page_names = {f.name for f in top}
+        shown = [f for f in top
+                 if not self._decided_elsewhere(f) or visible_at(self.form, f.path, self.answers)]
+        return [self.question(f, f.name, self.answers) for f in shown]
+
+    def _decided_elsewhere(self, field: Field) -> bool:
+        """A question whose branch depends only on answers given on other pages: the server
+        knows whether it applies, and the page's script could not tell."""
+        if field.parent is not None:
+            return False
+        deciding = structure.controllers(self.form, field)
+        return bool(deciding) and not deciding & getattr(self, "page_names", set())
 
     def question(self, field: Field, path: str, parent: Any, nested: bool = False) -> Question:
         """The view of ``field`` answered at ``path``, reading its answer from ``parent``."""
@@ -134,7 +145,7 @@ class QuestionBuilder:
 
     def _conditional(self, field: Field, path: str) -> Conditional | None:
         rule = branch_rule(self.form, field)
-        if rule is None:
+        if rule is None or self._decided_elsewhere(field):
             return None
         base = path.rsplit(".", 1)[0] + "." if "." in path else ""
         alternatives = [[self._clause(field, base, clause) for clause in chain] for chain in rule]
