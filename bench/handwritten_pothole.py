@@ -9,7 +9,9 @@ through the same services as the engine (``formbuilder.services.drafts`` and
 module, with the engine's markup: labels, hints, error summary, radios.
 
 It does not publish anything: the pothole form's version must already be in the database (the
-drafts and submissions tables point at it), as ``formbuilder publish`` leaves it.
+drafts and submissions tables point at it), as ``formbuilder publish`` leaves it. Simpler than
+the engine where the benchmark does not look: "Save and come back later" keeps the draft and
+shows the page again (no resume-link page), and there is no tracking page.
 """
 
 from __future__ import annotations
@@ -71,6 +73,8 @@ TEXT: dict[str, dict[str, str]] = {
         "confirmation": "Thank you. We will email you when the crew has been scheduled.",
         "security": "For your security, check your answers on this page and continue again. "
                     "Nothing you typed has been lost.",
+        "expired": "The answers you started more than 30 days ago have been deleted, as we "
+                   "keep unsent answers for 30 days. Please start again.",
         "page1": "Where is it?", "page2": "About the pothole", "page3": "How can we reach you?",
         "location": "Where is the pothole?",
         "location_hint": 'For example, "outside 120 Oak Street" or "Main Street and 3rd Avenue"',
@@ -119,6 +123,8 @@ TEXT: dict[str, dict[str, str]] = {
                         "tenga fecha.",
         "security": "Por su seguridad, revise sus respuestas en esta página y vuelva a "
                     "continuar. No se ha perdido nada de lo que escribió.",
+        "expired": "Las respuestas que empezó hace más de 30 días se han borrado, porque "
+                   "guardamos las respuestas no enviadas durante 30 días. Empiece de nuevo.",
         "page1": "¿Dónde está?", "page2": "Sobre el bache",
         "page3": "¿Cómo podemos comunicarnos con usted?",
         "location": "¿Dónde está el bache?",
@@ -415,8 +421,9 @@ TEMPLATES = {
 {% endmacro %}
 {% block title %}{% if problems %}{{ t("error") }} {% endif %}{{ t(form.title) -}}
 {{ " – " ~ t("form") }}{% endblock %}
-{% block before_main %}{% if form.number > 1 %}<a class="back-link"
- href="{{ url_for('page', number=form.number - 1) }}">{{ t("back") }}</a>{% endif %}{% endblock %}
+{% block before_main %}{% if form.number > 1 %}<nav class="back-nav" aria-label="{{ t('back') }}">
+<a class="back-link" href="{{ url_for('page', number=form.number - 1) }}">{{ t("back") }}</a>
+</nav>{% endif %}{% endblock %}
 {% block main %}
 {% include "errors.html" %}
 {% if notice %}<div class="notice" role="status"><p>{{ t(notice) }}</p></div>{% endif %}
@@ -530,7 +537,7 @@ def create_app(database: Database, *, secret_key: str, upload_dir: str | Path) -
     """The pothole form on ``database``, where the form's version is already published."""
     app = Flask(__name__)
     app.config.update(SECRET_KEY=secret_key, SESSION_COOKIE_HTTPONLY=True,
-                      SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=24 * 3600,
+                      SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=30 * 24 * 3600,
                       MAX_CONTENT_LENGTH=20_000_000)
     app.jinja_loader = DictLoader(TEMPLATES)
     app.jinja_env.globals.update(t=t, describedby=describedby)
@@ -565,9 +572,14 @@ def create_app(database: Database, *, secret_key: str, upload_dir: str | Path) -
     def load(db: Session) -> tuple[Draft | None, str | None]:
         token = session.get("draft")
         draft = drafts.load_draft(db, token) if token else None
+        if token and draft is None:
+            g.draft_expired = True
+            session.pop("draft", None)
         return draft, token if draft else None
 
     def show(form: PageForm, *, status: int = 200, notice: str | None = None) -> Any:
+        if notice is None and getattr(g, "draft_expired", False):
+            notice = "expired"
         return render_template("page.html", form=form, problems=form.problems(),
                                notice=notice, change=request.args.get("change") == "1"), status
 
@@ -587,6 +599,9 @@ def create_app(database: Database, *, secret_key: str, upload_dir: str | Path) -
             else request.form
         form = page_form(formdata)
         valid = form.validate()
+        if form.csrf_token.errors:  # nothing is kept from a post that may not be theirs
+            form.csrf_token.errors = []
+            return show(form, status=400, notice="security")
         with database.session() as db:
             draft, token = load(db)
             if draft is None:
@@ -607,9 +622,6 @@ def create_app(database: Database, *, secret_key: str, upload_dir: str | Path) -
             if valid and number == 2 and form.photo.data and form.photo.data.filename:
                 answers["photo"] = store_photo(db, uploads, form.photo.data)
             drafts.save_answers(db, draft, answers, number - 1)
-        if form.csrf_token.errors:
-            form.csrf_token.errors = []
-            return show(form, status=400, notice="security")
         if not valid:
             return show(form, status=400)
         if "_save" in request.form:

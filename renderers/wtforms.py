@@ -253,9 +253,10 @@ def answers_from_post(form: Form, fields: Iterable[Field | str], formdata: Any, 
     before = previous if isinstance(previous, Mapping) else {}
     answers: dict[str, Any] = deepcopy(dict(before))
     reader = _Reader(form, uploads or {})
+    names = {q.name for q in questions}
     for wt_field in bound:
         question: Field | None = getattr(wt_field, "question", None)
-        if question is None:
+        if question is None or not structure.asked_here(form, question, names, before):
             continue
         value = reader.value(wt_field, question, before.get(question.name, MISSING))
         if value is MISSING:
@@ -292,7 +293,8 @@ class _Reader:
     def _group(self, wt_field: GroupField, question: Field, before: Any) -> Any:
         values = self._members(wt_field.form, before)
         asked = [f.question for f in wt_field.form if not structure.is_fixed(f.question)]
-        if any(q.name in values for q in asked) or structure.is_required(question):
+        if any(_answered(values.get(q.name, MISSING)) for q in asked) \
+                or structure.is_required(question):
             return values
         return MISSING
 
@@ -435,3 +437,15 @@ def _locate(answers: dict[str, Any], path: str, *, create: bool) -> tuple[Any, s
         else:
             return None
     return (node, segments[-1]) if isinstance(node, dict) else None
+
+
+def _answered(value: Any) -> bool:
+    """Whether a group member holds an answer: a required inner group left blank comes back
+    as ``{}``, which must not make its optional outer group count as answered."""
+    if value is MISSING:
+        return False
+    if isinstance(value, Mapping):
+        return any(_answered(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_answered(v) for v in value)
+    return True

@@ -238,13 +238,20 @@ def _item_schema(schema: Mapping[str, Any], refs: LocalRefs) -> Any:
     return items
 
 
+def _single_value(option: Any) -> bool:
+    """``{const: x}``, or ``{enum: [x]}`` as older schemas write it."""
+    if not isinstance(option, Mapping):
+        return False
+    enum = option.get("enum")
+    return "const" in option or (isinstance(enum, list) and len(enum) == 1)
+
+
 def _const_options(schema: Mapping[str, Any]) -> list[Mapping[str, Any]] | None:
+    """Alternatives of one value each, with a title each: choices with labels."""
     for key in ("oneOf", "anyOf"):
         options = schema.get(key)
-        if isinstance(options, list) and options and all(
-            isinstance(o, Mapping) and "const" in o for o in options
-        ):
-            return options
+        if isinstance(options, list) and options and all(map(_single_value, options)):
+            return [o if "const" in o else {**o, "const": o["enum"][0]} for o in options]
     return None
 
 

@@ -30,7 +30,7 @@ from renderers.html.values import (
 )
 from renderers.html.views import Action, Conditional, Item, Option, Question, Upload
 from schemas.fields import Field
-from schemas.flow import branch_rule, describe_branch, resolve, visible_at
+from schemas.flow import branch_rule, describe_branch, resolve
 from schemas.i18n import gettext
 from schemas.localized import localized
 from schemas.model import Form
@@ -95,17 +95,14 @@ class QuestionBuilder:
     def page(self, fields: Iterable[Field | str]) -> list[Question]:
         top = structure.ordered(self.form, structure.as_fields(self.form, fields))
         self.page_names = {f.name for f in top}
-        shown = [f for f in top
-                 if not self._decided_elsewhere(f) or visible_at(self.form, f.path, self.answers)]
+        shown = [f for f in top if self._has_error(f)
+                 or structure.asked_here(self.form, f, self.page_names, self.answers)]
         return [self.question(f, f.name, self.answers) for f in shown]
 
-    def _decided_elsewhere(self, field: Field) -> bool:
-        """A question whose branch depends only on answers given on other pages: the server
-        knows whether it applies, and the page's script could not tell."""
-        if field.parent is not None:
-            return False
-        deciding = structure.controllers(self.form, field)
-        return bool(deciding) and not deciding & getattr(self, "page_names", set())
+    def _has_error(self, field: Field) -> bool:
+        """An error is always shown next to its question, so the summary can link to it."""
+        return any(owner == field.name or owner.startswith(f"{field.name}.")
+                   for owner in self.errors if owner)
 
     def question(self, field: Field, path: str, parent: Any, nested: bool = False) -> Question:
         """The view of ``field`` answered at ``path``, reading its answer from ``parent``."""
@@ -145,7 +142,10 @@ class QuestionBuilder:
 
     def _conditional(self, field: Field, path: str) -> Conditional | None:
         rule = branch_rule(self.form, field)
-        if rule is None or self._decided_elsewhere(field):
+        deciding = structure.controllers(self.form, field)
+        elsewhere = field.parent is None and deciding and not deciding & getattr(
+            self, "page_names", set())
+        if rule is None or elsewhere:  # the server decided: nothing for the script to do
             return None
         base = path.rsplit(".", 1)[0] + "." if "." in path else ""
         alternatives = [[self._clause(field, base, clause) for clause in chain] for chain in rule]

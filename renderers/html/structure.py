@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from schemas.fields import Field, schema_types
-from schemas.flow import branch_rule, resolve
+from schemas.flow import branch_rule, resolve, visible_at
 from schemas.localized import Localized, localized
 from schemas.model import Form
 
@@ -121,6 +121,21 @@ def controllers(form: Form, field: Field) -> set[str]:
     if not rule:
         return set()
     return {test.path[0] for chain in rule for clause in chain for test in clause.tests or ()}
+
+
+def asked_here(form: Form, field: Field, page_names: set[str],
+               answers: Mapping[str, Any]) -> bool:
+    """Whether a page with the top-level questions ``page_names`` asks ``field``.
+
+    A question whose branch depends only on answers given on other pages is asked only when
+    those answers make it apply: the server knows, and the page's script could not tell.
+    """
+    if field.parent is not None:
+        return True
+    deciding = controllers(form, field)
+    if not deciding or deciding & page_names:
+        return True
+    return visible_at(form, field.path, answers)
 
 
 def ordered(form: Form, siblings: Sequence[Field]) -> list[Field]:

@@ -49,17 +49,7 @@ def corpus_id(path: Path) -> str:
     return f"{path.parent.name}/{path.stem}"
 
 
-#: Bug: an optional group holding a required group (or list) can never be left blank.
-#: ``renderers/wtforms.py`` ``_Reader._group`` returns the inner required group as ``{}``
-#: even when nothing was typed, so the optional outer group counts as answered and its
-#: required questions are then demanded ("Enter an answer for “Name”").
-EMPTY_OPTIONAL_GROUP = (
-    "BUG: an empty optional group holding a required group is stored as answered "
-    "(renderers/wtforms.py _Reader._group), so its required questions are demanded")
-KNOWN_REFUSALS = {
-    "jsonforms/validation-nested-same-name": EMPTY_OPTIONAL_GROUP,
-    "rjsf/optionalDataControls": EMPTY_OPTIONAL_GROUP,
-}
+KNOWN_REFUSALS: dict[str, str] = {}
 CHECKED = {path: _errors(path) for path in CORPUS}
 ACCEPTED = [
     pytest.param(path, id=corpus_id(path), marks=[pytest.mark.xfail(
@@ -140,10 +130,6 @@ def test_a_question_of_two_branches_offers_the_choices_of_the_branch_that_applie
     assert sorted(offered) == ["insect", "worms"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: `anyOf` of titled one-value alternatives (rjsf's 'alternatives' sample: Red, "
-    "Green, Blue) is drawn as a free text box; only the hex values are accepted, and the "
-    "error says 'Select one of the options' where there are none"))
 @pytest.mark.parametrize("corpus_path", [HERE.parent / "corpus" / "rjsf" / "alternatives.json"],
                          ids=corpus_id)
 def test_titled_alternatives_are_offered_as_choices(

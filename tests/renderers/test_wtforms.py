@@ -39,10 +39,12 @@ def round_trip(form, fields, answers, lang="en", previous=None):
 def test_rendered_answers_post_back_unchanged(name, index, variant):
     form = ALL[name]
     fields = form.pages[index].fields
-    answers = sample_answers(form, list(fields), variant)
+    top = [f.path for f in form.fields.values() if f.parent is None]
+    answers = sample_answers(form, top, variant)  # the whole draft, as the app holds it
     result = round_trip(form, fields, answers)
     assert result.answers == answers
     assert result.action is None
+
 
 
 @pytest.mark.parametrize(("name", "index"), PAGES)
@@ -112,8 +114,9 @@ def test_unticked_checkboxes_remove_the_answer_and_a_single_checkbox_means_no():
 
 def test_optional_groups_left_blank_are_dropped_required_ones_kept_empty():
     form = FORMS["public-records-request"]
-    result = answers_from_post(form, ["mailing_address"], post({"mailing_address.street": ""}))
-    assert result.answers == {"mailing_address": {}}
+    result = answers_from_post(form, ["mailing_address"], post({"mailing_address.street": ""}),
+                               previous={"delivery": "mail"})
+    assert result.answers == {"delivery": "mail", "mailing_address": {}}
     sink = answers_from_post(SINK, ["home"], post({"home.street": ""}))
     assert sink.answers == {"home": {"city": "Springfield"}}
     optional = load_definition({"id": "opt", "title": "Optional", "schema": {
