@@ -8,11 +8,13 @@ what "save and come back later" links to.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 import wtforms
+import wtforms.meta
 from flask import (
     Blueprint,
     Response,
@@ -36,7 +38,7 @@ from formbuilder.i18n import current_language, gettext
 from formbuilder.models import Attachment, Draft, FormVersion, Submission
 from formbuilder.services import drafts, publishing, submissions
 from renderers import html
-from renderers.wtforms import answers_from_post, form_class
+from renderers.wtforms import answers_from_post
 from schemas import Form
 from schemas.flow import active_pages, applicable_answers, next_page
 from schemas.validation import FieldError
@@ -108,34 +110,55 @@ def catalogue() -> str:
                            today=date.today())
 
 
+# How long a process may keep serving a form's version after another process published a
+# newer one; within one process, publishing clears the cache at once.
+PUBLISHED_MAX_AGE = 5.0
+
+
 def _published(db: Session, form_id: str) -> tuple[FormVersion, Form]:
-    version = publishing.latest_version(db, form_id)
-    if version is None:
-        abort(404)
+    """The latest version of a form, looked up at most every few seconds per process.
+
+    Versions never change once written, so the cached row (detached, with its columns loaded)
+    is only read, never attached to another session.
+    """
+    cache = current_app.extensions.setdefault("published_versions", {})
+    now = time.monotonic()
+    hit = cache.get(form_id)
+    if hit is not None and hit[0] > now:
+        version = hit[1]
+    else:
+        version = publishing.latest_version(db, form_id)
+        if version is None:
+            abort(404)
+        cache[form_id] = (now + PUBLISHED_MAX_AGE, version)
     return version, publishing.form_of(version)
 
 
-def _csrf_meta() -> type:
-    """WTForms settings for CSRF tokens kept in the signed session."""
+class _CsrfMeta(wtforms.meta.DefaultMeta):
+    """CSRF tokens kept in the signed session, checked on every post."""
 
-    class Meta:
-        csrf = True
-        csrf_class = SessionCSRF
-        csrf_secret = current_app.config["SECRET_KEY"].encode()
-        csrf_time_limit = None
+    csrf = True
+    csrf_class = SessionCSRF
+    csrf_time_limit = None
 
-        @property
-        def csrf_context(self) -> Any:
-            return session
+    @property
+    def csrf_secret(self) -> bytes:
+        return current_app.config["SECRET_KEY"].encode()
 
-    return Meta
+    @property
+    def csrf_context(self) -> Any:
+        return session
 
 
-def _csrf_form(form: Form | None, fields: list, formdata: Any = None) -> Any:
-    """A WTForms form for a page; only its CSRF token is validated, jsonschema does the rest."""
-    if form is None:
-        return type("CsrfOnly", (wtforms.Form,), {"Meta": _csrf_meta()})(formdata=formdata)
-    return form_class(form, fields, meta=_csrf_meta())(formdata=formdata)
+class CsrfForm(wtforms.Form):
+    """Only the CSRF token: the page's answers are read by ``answers_from_post`` and judged by
+    jsonschema, so no per-page form class is built just to check a token."""
+
+    Meta = _CsrfMeta
+
+
+def _csrf_form(formdata: Any = None) -> CsrfForm:
+    return CsrfForm(formdata=formdata)
 
 
 def _draft(db: Session, form_id: str) -> tuple[Draft | None, str | None]:
@@ -197,7 +220,7 @@ def _render_page(db: Session, form: Form, index: int, answers: Mapping[str, Any]
                          "as we keep unsent answers for 30 days. Please start again.")
     return render_template(
         "public/page.html", form=form, index=index, position=position, total=len(pages),
-        csrf=_csrf_form(form, fields), errors=errors, back=back, notice=notice,
+        csrf=_csrf_form(), errors=errors, back=back, notice=notice,
         error_summary=html.render_error_summary(form, errors, lang) if errors else None,
         questions=questions, change=request.args.get("change") == "1", lang=lang,
         has_files=any(f.kind in ("file", "files") for f in fields),
@@ -237,7 +260,7 @@ def _post_page(db: Session, version: FormVersion, form: Form, index: int, draft:
     fields = _page_fields(form, index)
     result = answers_from_post(form, fields, request.form, previous=answers)
     answers = result.answers
-    if not _csrf_form(form, fields, request.form).validate():
+    if not _csrf_form(request.form).validate():
         notice = gettext("For your security, check your answers on this page and continue "
                          "again. Nothing you typed has been lost.")
         return _render_page(db, form, index, answers, [], status=400, notice=notice)
@@ -286,7 +309,7 @@ def check(form_id: str) -> Any:
             + f"#{html.field_id(path)}")
         return render_template("public/check.html", form=form, summary=summary,
                                errors=errors, key=_idempotency_key(token),
-                               csrf=_csrf_form(None, []),
+                               csrf=_csrf_form(),
                                error_summary=html.render_error_summary(form, errors, lang)
                                if errors else None)
 
@@ -299,7 +322,7 @@ def submit(form_id: str) -> Any:
         existing = submissions.get_by_key(db, form_id, key) if key else None
         if existing is not None:
             return _confirmed(existing)
-        if not _csrf_form(None, [], request.form).validate():
+        if not _csrf_form(request.form).validate():
             abort(400)
         draft, token = _draft(db, form_id)
         if draft is None or token is None or key != _idempotency_key(token):
@@ -396,7 +419,7 @@ def track() -> Any:
     found = None
     failed = False
     if request.method == "POST":
-        if not _csrf_form(None, [], request.form).validate():
+        if not _csrf_form(request.form).validate():
             abort(400)
         reference = request.form.get("reference", "").strip().upper()[:40]
         email = request.form.get("email", "").strip().lower()[:320]
@@ -409,7 +432,7 @@ def track() -> Any:
             else:
                 failed = True
     return render_template("public/track.html", found=found, failed=failed,
-                           csrf=_csrf_form(None, [])), 400 if failed else 200
+                           csrf=_csrf_form()), 400 if failed else 200
 
 
 def _email_matches(submission: Submission, email: str) -> bool:
