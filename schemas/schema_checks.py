@@ -201,8 +201,7 @@ def _undrawable(node: Mapping[str, Any], path: Path) -> Iterator[Finding]:
                "the resident names themselves) cannot be shown as a form. List the questions "
                "under `properties`, or set `additionalProperties: false`.", "unsupported",
                "error")
-    if isinstance(node.get("items"), list) or "prefixItems" in node:
-        key = "prefixItems" if "prefixItems" in node else "items"
-        yield ((*path, key), f"`{key}` as a list (a fixed sequence of different answers) cannot "
-               "be shown as a form. Use an object with one property per answer instead.",
-               "unsupported", "error")
+    if "prefixItems" in node:
+        yield ((*path, "prefixItems"), "`prefixItems` (a fixed sequence of different answers) "
+               "cannot be shown as a form yet. Use an object with one property per answer "
+               "instead.", "unsupported", "error")
