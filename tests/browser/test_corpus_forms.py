@@ -9,13 +9,12 @@ Each schema that ``check`` refuses must say why in plain words, with the line.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+import resident
 
 import schemas
 from formbuilder.services import publishing
@@ -24,21 +23,6 @@ HERE = Path(__file__).resolve().parent
 CORPUS = sorted((HERE.parent / "corpus").glob("*/*.json"))
 
 
-def _import_helper(name: str) -> Any:
-    """Import tests/browser/<name>.py whatever pytest's import mode."""
-    module = sys.modules.get(name)
-    if module is not None and Path(getattr(module, "__file__", "")).resolve() == HERE / \
-            f"{name}.py":
-        return module
-    spec = importlib.util.spec_from_file_location(name, HERE / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-resident = _import_helper("resident")
 
 
 def _errors(path: Path) -> list[Any]:

@@ -15,14 +15,13 @@ that reveal the most, and a test walks each such form with JavaScript on.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import resident
 
 import schemas
 from formbuilder.services import publishing
@@ -31,21 +30,6 @@ HERE = Path(__file__).resolve().parent
 EXAMPLES = sorted((HERE.parents[1] / "examples").glob("*.yaml"))
 
 
-def _import_helper(name: str) -> Any:
-    """Import tests/browser/<name>.py whatever pytest's import mode."""
-    module = sys.modules.get(name)
-    if module is not None and Path(getattr(module, "__file__", "")).resolve() == HERE / \
-            f"{name}.py":
-        return module
-    spec = importlib.util.spec_from_file_location(name, HERE / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-resident = _import_helper("resident")
 FORMS = {path.stem: schemas.load(path) for path in EXAMPLES}
 LANGUAGES = ("en", "es")
 JOURNEYS = [pytest.param(form_id, lang, id=f"{form_id}-{lang}")
