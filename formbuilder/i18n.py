@@ -8,16 +8,9 @@ from __future__ import annotations
 
 from flask import Flask, g, request, session
 
-from schemas.i18n import SUPPORTED_LANGUAGES, translations
+from schemas.i18n import SUPPORTED_LANGUAGES, base_language, translations
 
 LANGUAGE_NAMES = {"en": "English", "es": "Español", "zh": "中文"}
-
-
-def base_language(code: str | None) -> str | None:
-    if not code:
-        return None
-    base = code.replace("_", "-").split("-")[0].lower()
-    return base if base in SUPPORTED_LANGUAGES else None
 
 
 def choose_language() -> str:

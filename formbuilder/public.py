@@ -332,7 +332,7 @@ def submit(form_id: str) -> Any:
             return redirect(url_for("public.check", form_id=form_id))
         created, _ = submissions.create_submission(
             db, version, answers, language=current_language(), idempotency_key=key,
-            attachment_ids=list(_attachment_ids(form, answers)))
+            attachment_ids=list(drafts.attachment_ids(answers)))
         drafts.delete_draft(db, draft)
         reference = created.reference
     remaining = dict(session.get("drafts", {}))
@@ -345,24 +345,6 @@ def submit(form_id: str) -> Any:
 def _confirmed(existing: Submission) -> Response:
     return redirect(url_for("public.done", form_id=existing.form_id,
                             reference=existing.reference))
-
-
-def _attachment_ids(form: Form, answers: Mapping[str, Any]) -> list[str]:
-    """Every attachment id an answer refers to, at any depth."""
-    found: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, str) and value.startswith("att_"):
-            found.append(value)
-        elif isinstance(value, Mapping):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk(answers)
-    return found
 
 
 @blueprint.route("/forms/<form_id>/done/<reference>")
@@ -404,8 +386,7 @@ def attachment(form_id: str, attachment_id: str) -> Any:
         draft, _ = _draft(db, form_id)
         found = db.get(Attachment, attachment_id)
         if draft is None or found is None or found.form_id != form_id \
-                or attachment_id not in _attachment_ids(publishing.form_of(
-                    publishing.latest_version(db, form_id)), draft.answers):
+                or attachment_id not in drafts.attachment_ids(draft.answers):
             abort(404)
         stream = current_app.extensions["storage"].open(found.storage_key)
         image = found.media_type in ("image/jpeg", "image/png", "image/gif", "image/webp")

@@ -28,8 +28,9 @@ from schemas.fields import FieldCollector
 from schemas.localized import Localized, localized, translation_languages
 from schemas.model import NOTIFY_EVENTS, Form, Page, Retention, Step, parse_duration
 from schemas.problems import FormError, Problem
-from schemas.schema_checks import check_schema
+from schemas.schema_checks import TYPE_WORDS, check_schema
 from schemas.source import Source, parse, read
+from schemas.suggest import did_you_mean
 
 Path = tuple[str | int, ...]
 
@@ -214,24 +215,20 @@ def _explain_layout(error: jsonschema.ValidationError) -> list[tuple[Path, str, 
         allowed = _allowed_keys(error.schema)
         extra = [k for k in error.instance if k not in allowed and not _is_translation(k)]
         return [((*path, key), f"`{key}` is not a key {where.lower()} can have."
-                 f"{semantics.did_you_mean(str(key), allowed)}", "unknown_key") for key in extra]
+                 f"{did_you_mean(str(key), allowed)}", "unknown_key") for key in extra]
     key = next((p for p in reversed(path) if isinstance(p, str)), "value")
     shown = error.instance if not isinstance(error.instance, Mapping | list) else None
     if error.validator == "enum":
         options = ", ".join(str(o) for o in error.validator_value)
-        suggestion = semantics.did_you_mean(str(error.instance),
+        suggestion = did_you_mean(str(error.instance),
                                             [str(o) for o in error.validator_value])
         return [(path, f"`{key}: {shown}` is not one of: {options}.{suggestion}", "value")]
     if error.validator == "type":
-        wanted = _TYPE_WORDS.get(str(error.validator_value), str(error.validator_value))
+        wanted = TYPE_WORDS.get(str(error.validator_value), str(error.validator_value))
         return [(path, f"`{key}` should be {wanted}." + (f" {hint}" if hint else ""), "type")]
     value = f"`{key}: {shown}`" if shown is not None else f"`{key}`"
     reason = hint or error.message
     return [(path, f"{value} is not right. {reason}", "value")]
-
-
-_TYPE_WORDS = {"string": "text", "array": "a list", "object": "a group of keys",
-               "number": "a number", "integer": "a whole number", "boolean": "true or false"}
 
 
 def _is_translation(key: Any) -> bool:

@@ -6,7 +6,6 @@ the caller can attach lines. Nothing here fetches anything: remote references ar
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -17,6 +16,7 @@ from jsonschema.validators import validator_for
 from schemas.drafts import DRAFT_7, DRAFT_2019_09, DRAFT_2020_12, DRAFT_NAMES
 from schemas.refs import LocalRefs, RefError, all_refs
 from schemas.regex_safety import pattern_problem
+from schemas.suggest import did_you_mean
 
 Path = tuple[str | int, ...]
 Finding = tuple[Path, str, str, str]
@@ -117,14 +117,14 @@ def _meta_message(error: jsonschema.ValidationError, draft: str) -> str:
     key = next((p for p in reversed(error.absolute_path) if isinstance(p, str)), "schema")
     value = error.instance
     if error.validator in ("anyOf", "type") and key == "type":
-        suggestion = _closest(str(value), ["string", "number", "integer", "boolean", "object",
+        suggestion = did_you_mean(str(value), ["string", "number", "integer", "boolean", "object",
                                            "array", "null"])
         return (f"`type: {value}` is not a JSON Schema type. Use string, number, integer, "
                 f"boolean, object or array.{suggestion}")
     if error.validator == "type":
         wanted = error.validator_value
         wanted = wanted if isinstance(wanted, str) else " or ".join(wanted)
-        return f"`{key}` should be {_TYPE_WORDS.get(wanted, wanted)}, not `{value!r}`."
+        return f"`{key}` should be {TYPE_WORDS.get(wanted, wanted)}, not `{value!r}`."
     if error.validator == "uniqueItems":
         return f"`{key}` lists the same value twice."
     if error.validator == "minItems":
@@ -133,18 +133,11 @@ def _meta_message(error: jsonschema.ValidationError, draft: str) -> str:
         f"{error.message}."
 
 
-_TYPE_WORDS = {
+TYPE_WORDS = {
     "string": "text", "array": "a list, like [a, b]", "object": "a group of keys",
     "number": "a number", "integer": "a whole number", "boolean": "true or false",
     "object or boolean": "a schema (a group of keys)", "boolean or object": "a schema",
 }
-
-
-def _closest(word: str, options: list[str]) -> str:
-    match = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    if not match:
-        match = [o for o in options if o.lower() == word.lower()]
-    return f" Did you mean `{match[0]}`?" if match else ""
 
 
 def _top_level(schema: Mapping[str, Any], base: Path) -> Iterator[Finding]:
@@ -168,9 +161,9 @@ def _node(node: Mapping[str, Any], path: Path, draft: str) -> Iterator[Finding]:
             continue
         stem, _, lang = key.rpartition("_")
         if stem and re.fullmatch(r"[a-z]{2,3}", lang):
-            suggestion = _closest(stem, ["title", "description"]).replace("`?", f"_{lang}`?")
+            suggestion = did_you_mean(stem, ["title", "description"]).replace("`?", f"_{lang}`?")
         else:
-            suggestion = _closest(key, sorted(KEYWORDS))
+            suggestion = did_you_mean(key, sorted(KEYWORDS))
         yield ((*path, key), f"`{key}` is not a JSON Schema keyword, so it would be ignored."
                f"{suggestion}", "unknown_keyword", "warning")
     for key, replacement in _DRAFT_ONLY.get(draft, {}).items():

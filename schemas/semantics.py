@@ -5,7 +5,6 @@ Each check yields ``(path, message, code)`` where ``path`` locates the mistake i
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -14,6 +13,7 @@ from schemas.conditions import Condition, ConditionError, parse, typecheck
 from schemas.fields import Field, label_key
 from schemas.fieldtypes import FieldType
 from schemas.localized import translation_languages
+from schemas.suggest import did_you_mean
 
 Path = tuple[str | int, ...]
 Finding = tuple[Path, str, str]
@@ -35,11 +35,6 @@ WIDGET_KINDS = {
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "zh": "Chinese", "fr": "French",
                   "vi": "Vietnamese", "ko": "Korean", "tl": "Tagalog", "ar": "Arabic",
                   "ru": "Russian", "pt": "Portuguese", "ht": "Haitian Creole"}
-
-
-def did_you_mean(name: str, options: Sequence[str]) -> str:
-    match = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
-    return f" Did you mean `{match[0]}`?" if match else ""
 
 
 def not_a_field(name: str, fields: Mapping[str, Field]) -> str:
@@ -237,7 +232,7 @@ def check_dates(definition: Mapping[str, Any]) -> Iterator[Finding]:
 def check_translations(definition: Mapping[str, Any], fields: Mapping[str, Field],
                        languages: Sequence[str]) -> Iterator[Finding]:
     """Every person-readable string has a translation in every declared language."""
-    wanted = [lang for lang in languages[1:]]
+    wanted = list(languages[1:])
     if not wanted:
         return
     places: list[tuple[Path, Mapping[str, Any], str]] = [

@@ -104,7 +104,7 @@ def purge_abandoned_uploads(session: Session, now: datetime,
     held: set[str] = set()
     for answers in session.scalars(select(Draft.answers).where(
             Draft.form_id.in_(forms), Draft.expires_at > now)):
-        held.update(_attachment_ids(answers))
+        held.update(attachment_ids(answers))
     abandoned = [a for a in candidates if a.id not in held]
     for attachment in abandoned:
         session.delete(attachment)
@@ -112,12 +112,13 @@ def purge_abandoned_uploads(session: Session, now: datetime,
     return [attachment.storage_key for attachment in abandoned]
 
 
-def _attachment_ids(value: Any) -> Iterator[str]:
+def attachment_ids(value: Any) -> Iterator[str]:
+    """Every attachment id an answer refers to, at any depth."""
     if isinstance(value, str) and value.startswith(ATTACHMENT_ID_PREFIX):
         yield value
     elif isinstance(value, Mapping):
         for item in value.values():
-            yield from _attachment_ids(item)
+            yield from attachment_ids(item)
     elif isinstance(value, list):
         for item in value:
-            yield from _attachment_ids(item)
+            yield from attachment_ids(item)
