@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Install what the browser tests (tests/browser) need, and only what is missing:
-#   - Debian's chromium and fonts-noto-cjk (apt-get; no browser is ever downloaded otherwise),
+#   - Debian's chromium, the Noto CJK and DejaVu fonts, Pango (WeasyPrint draws PDFs with it)
+#     and poppler-utils (pdftoppm, for looking at PDFs) with apt-get; no browser is downloaded,
 #   - the axe-core pinned in tests/browser/package-lock.json (npm ci).
 # Idempotent; prints nothing and takes a fraction of a second when everything is there.
 # Playwright for Python itself comes with the test extras: pip install -e '.[test]'.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(chromium fonts-noto-cjk)
+APT_PACKAGES=(chromium fonts-noto-cjk fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils)
 BROWSER_DIR=tests/browser
 AXE_JS=$BROWSER_DIR/node_modules/axe-core/axe.min.js
 # a copy of the lock file npm ci last installed from: a changed lock file reinstalls
