@@ -1,0 +1,369 @@
+"""Approval routing on the database: the pure engine (``workflows``) wired to Event rows.
+
+The history is the truth. Every change here follows the same path in the caller's
+transaction: lock the submission's row, read its whole history again, ask the engine, append
+the records it returns as Events, then re-derive ``Submission.status`` and the
+``WorkflowTask`` rows from ``workflows.replay``. Because the history is re-read under the lock,
+two people deciding one task at once cannot both succeed: the second sees the first decision
+and gets the engine's "already decided".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal, Protocol
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+import schemas
+import workflows
+from formbuilder.models import Attachment, Event, Submission, WorkflowTask, utcnow
+from formbuilder.services.drafts import attachment_ids
+from formbuilder.services.publishing import form_of
+
+Decision = Literal["approve", "reject", "return"]
+RETURN_LINK_SALT = "return"
+RETURN_LINK_LIFETIME = timedelta(days=30)
+# Events that say nothing about the work itself: they do not make an open page stale.
+QUIET_KINDS = frozenset({"viewed"})
+
+
+class Staff(Protocol):
+    """What routing needs of a staff member (``formbuilder.models.User`` has it)."""
+
+    email: str
+
+    @property
+    def roles(self) -> frozenset[str]: ...
+
+
+class StaleHistory(RuntimeError):
+    """The submission changed after the page that posted was drawn; nothing was done."""
+
+
+def form_for(submission: Submission) -> schemas.Form:
+    """The form version the submission was made on: its routing never changes under it."""
+    return form_of(submission.form_version)
+
+
+def history(session: Session, submission: Submission) -> list[Event]:
+    """The submission's events in the order they were appended."""
+    return list(session.scalars(
+        select(Event).where(Event.submission_id == submission.id).order_by(Event.id)))
+
+
+def records(events: Iterable[Event]) -> list[workflows.Record]:
+    return [workflows.Record(kind=e.kind, actor=e.actor, at=e.at, data=dict(e.data or {}))
+            for e in events]
+
+
+def history_length(events: Sequence[Event]) -> int:
+    """How many events a page was drawn from, not counting views (which change no work)."""
+    return sum(1 for event in events if event.kind not in QUIET_KINDS)
+
+
+def state_of(session: Session, submission: Submission, now: datetime | None = None
+             ) -> workflows.State:
+    return workflows.replay(form_for(submission), records(history(session, submission)),
+                            now or utcnow())
+
+
+# --- Changes ------------------------------------------------------------------------------
+
+
+def start(session: Session, submission: Submission, now: datetime | None = None) -> None:
+    """Start routing for a submission just stored (called by ``create_submission``)."""
+    moment = now or utcnow()
+    form = form_for(submission)
+    if not form.routing:
+        return
+    events = history(session, submission)
+    new = workflows.start(form, submission.answers, records(events), moment)
+    _append(session, submission, events, new, moment)
+
+
+def decide(session: Session, submission: Submission, user: Staff, step: int, role: str,
+           decision: Decision, comment: str | None, now: datetime | None = None, *,
+           expected_length: int | None = None) -> list[Event]:
+    """Record ``user``'s decision on the task (``step``, ``role``); returns the new events.
+
+    Raises ``workflows.DecisionError`` when the engine refuses (already decided, not open,
+    not theirs, comment missing) and :class:`StaleHistory` when ``expected_length`` (the
+    page's :func:`history_length`) no longer matches; in both cases nothing is written.
+    """
+    moment = now or utcnow()
+    events = _locked_history(session, submission, expected_length)
+    text = (comment or "").strip() or None
+    new = workflows.decide(
+        form_for(submission), submission.answers, records(events), actor=user.email,
+        roles=user.roles, step=step, role=role, decision=decision, comment=text, now=moment)
+    return _append(session, submission, events, new, moment)
+
+
+def claim(session: Session, submission: Submission, user: Staff, step: int, role: str,
+          now: datetime | None = None, *, expected_length: int | None = None) -> list[Event]:
+    """Mark the task as taken by ``user``, so colleagues see it is being handled."""
+    return _claim_or_release(workflows.claim, session, submission, user, step, role, now,
+                             expected_length)
+
+
+def release(session: Session, submission: Submission, user: Staff, step: int, role: str,
+            now: datetime | None = None, *, expected_length: int | None = None) -> list[Event]:
+    return _claim_or_release(workflows.release, session, submission, user, step, role, now,
+                             expected_length)
+
+
+def resubmit(session: Session, submission: Submission, new_answers: Mapping[str, Any],
+             now: datetime | None = None) -> list[Event]:
+    """The resident answered a return for changes: keep both versions, restart the step.
+
+    New uploads among ``new_answers`` become the submission's; the old answers stay in the
+    ``resubmitted`` event (``previous_answers``), so nothing the resident sent is lost.
+    """
+    moment = now or utcnow()
+    events = _locked_history(session, submission, None)
+    previous = dict(submission.answers)
+    answers = _plain(new_answers)
+    new = workflows.resubmit(form_for(submission), answers, previous, records(events), moment)
+    submission.answers = answers
+    _link_new_uploads(session, submission, answers)
+    return _append(session, submission, events, new, moment)
+
+
+def check_overdue(session: Session, now: datetime | None = None) -> int:
+    """Append the overdue and escalation records now due; returns how many were appended.
+
+    Only tasks whose ``alarm_at`` has passed are looked at (one indexed range query), so a
+    run costs what is due, not what exists.
+    """
+    moment = now or utcnow()
+    due = session.scalars(
+        select(WorkflowTask.submission_id).where(
+            WorkflowTask.state == "open", WorkflowTask.alarm_at <= moment)
+        .distinct()).all()
+    appended = 0
+    for submission_id in sorted(due):
+        submission = session.get(Submission, submission_id)
+        if submission is None:
+            continue
+        events = _locked_history(session, submission, None)
+        new = workflows.due_records(form_for(submission), records(events), moment)
+        appended += len(_append(session, submission, events, new, moment))
+    return appended
+
+
+def view(session: Session, submission: Submission, user: Staff, now: datetime | None = None,
+         *, every: timedelta = timedelta(hours=1)) -> bool:
+    """Note that ``user`` opened the submission, at most once per ``every``; True if noted."""
+    moment = now or utcnow()
+    recent = session.scalars(select(Event.id).where(
+        Event.submission_id == submission.id, Event.kind == "viewed",
+        Event.actor == user.email, Event.at > moment - every).limit(1)).first()
+    if recent is not None:
+        return False
+    session.add(Event(submission_id=submission.id, kind="viewed", actor=user.email, at=moment,
+                      data={}))
+    session.flush()
+    return True
+
+
+# --- Return for changes -----------------------------------------------------------------------
+
+
+def open_return(events: Sequence[Event]) -> Event | None:
+    """The ``returned`` event the resident has not answered yet, if any."""
+    for event in reversed(events):
+        if event.kind == "resubmitted":
+            return None
+        if event.kind == "returned":
+            return event
+    return None
+
+
+def return_token(submission: Submission, returned: Event, secret_key: str) -> str:
+    return _serializer(secret_key).dumps({"reference": submission.reference,
+                                          "event": returned.id})
+
+
+def read_return_token(token: str, secret_key: str,
+                      max_age: timedelta = RETURN_LINK_LIFETIME) -> tuple[str, int] | None:
+    """The (reference, returned event id) a link names; ``None`` if forged or expired."""
+    try:
+        data = _serializer(secret_key).loads(token, max_age=int(max_age.total_seconds()))
+    except (BadSignature, SignatureExpired):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("reference"), str) \
+            or not isinstance(data.get("event"), int):
+        return None
+    return data["reference"], data["event"]
+
+
+def return_link(submission: Submission, *, secret_key: str | None = None,
+                external: bool = True) -> str | None:
+    """The resident's link for answering the open return, for the page and (later) the mailer.
+
+    Single use by construction: the token names the ``returned`` event, which stops being the
+    open return as soon as the resident resubmits. Needs an app context (or a request) for
+    the address; ``None`` when nothing is waiting for the resident.
+    """
+    from flask import current_app, url_for
+
+    session = _session_of(submission)
+    returned = open_return(history(session, submission))
+    if returned is None:
+        return None
+    token = return_token(submission, returned, secret_key or current_app.config["SECRET_KEY"])
+    return url_for("public.returned", token=token, _external=external)
+
+
+# --- What the resident is told --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepRun:
+    """One run of one step, as /track shows it (a returned step runs again)."""
+
+    step: int
+    name: schemas.Localized
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str | None  # approved | rejected | returned | None (still running)
+    comment: str | None  # only what the resident is meant to read
+
+
+RESIDENT_COMMENTS = frozenset({"returned", "rejected"})
+
+
+def step_runs(form: schemas.Form, events: Sequence[Event], status: str) -> list[StepRun]:
+    """Each step as it ran, from the history alone; never names a staff member.
+
+    A run ends at a rejection or a return in it, or when the next step starts; the last run
+    of an approved submission ends at its last approval. Comments are kept only for returns
+    (the resident must act on them) and rejections (a city tells applicants why).
+    """
+    runs: list[dict[str, Any]] = []
+    for event in events:
+        data = event.data or {}
+        if event.kind == "step_started":
+            if runs and runs[-1]["outcome"] is None:
+                runs[-1].update(outcome="approved", finished_at=event.at)
+            index = int(data.get("step", 0))
+            if 0 <= index < len(form.routing):
+                runs.append({"step": index, "name": form.routing[index].name,
+                             "started_at": event.at, "finished_at": None, "outcome": None,
+                             "comment": None, "last_approval": None})
+        elif runs and runs[-1]["outcome"] is None and event.kind in ("rejected", "returned"):
+            comment = data.get("comment") if event.kind in RESIDENT_COMMENTS else None
+            runs[-1].update(outcome=event.kind, finished_at=event.at, comment=comment)
+        elif runs and event.kind == "approved":
+            runs[-1]["last_approval"] = event.at
+    if runs and runs[-1]["outcome"] is None and status == "approved":
+        runs[-1].update(outcome="approved", finished_at=runs[-1]["last_approval"])
+    return [StepRun(**{k: v for k, v in run.items() if k != "last_approval"}) for run in runs]
+
+
+# --- Internals --------------------------------------------------------------------------------
+
+
+def _locked_history(session: Session, submission: Submission,
+                    expected_length: int | None) -> list[Event]:
+    """Lock the submission (PostgreSQL: FOR UPDATE; SQLite: the write transaction already
+    holds the database lock from BEGIN IMMEDIATE), then read its history afresh."""
+    session.execute(select(Submission.id).where(Submission.id == submission.id)
+                    .with_for_update())
+    session.refresh(submission)
+    events = history(session, submission)
+    if expected_length is not None and history_length(events) != expected_length:
+        raise StaleHistory("The submission changed since the page was opened")
+    return events
+
+
+def _append(session: Session, submission: Submission, events: list[Event],
+            new: Sequence[workflows.Record], now: datetime) -> list[Event]:
+    added = [Event(submission_id=submission.id, kind=r.kind, actor=r.actor, at=r.at,
+                   data=_plain(r.data)) for r in new]
+    session.add_all(added)
+    session.flush()
+    if added:
+        _sync(session, submission, [*events, *added], now)
+    return added
+
+
+def _sync(session: Session, submission: Submission, events: Sequence[Event],
+          now: datetime) -> None:
+    """Make Submission.status and the open WorkflowTask rows say what replay says."""
+    form = form_for(submission)
+    history_records = records(events)
+    state = workflows.replay(form, history_records, now)
+    alarm = workflows.next_deadline(form, history_records)
+    if submission.status != state.status:
+        submission.status = state.status
+        submission.updated_at = now
+    open_rows = {(row.step, row.role): row for row in session.scalars(
+        select(WorkflowTask).where(WorkflowTask.submission_id == submission.id,
+                                   WorkflowTask.state == "open"))}
+    for task in state.tasks:
+        row = open_rows.pop((task.step, task.role), None)
+        if row is None:
+            row = WorkflowTask(submission_id=submission.id, form_id=submission.form_id,
+                               step=task.step, role=task.role, state="open",
+                               submitted_at=submission.created_at, opened_at=task.started_at)
+            session.add(row)
+        row.name = task.name.default[:200]
+        row.due_at = task.due_at
+        row.overdue = task.overdue
+        row.escalated_to = task.escalated_to
+        row.claimed_by = task.claimed_by
+        row.alarm_at = alarm
+    for row in open_rows.values():
+        row.state = "done"
+        row.closed_at = now
+        row.alarm_at = None
+    session.flush()
+
+
+def _claim_or_release(action: Any, session: Session, submission: Submission, user: Staff,
+                      step: int, role: str, now: datetime | None,
+                      expected_length: int | None) -> list[Event]:
+    moment = now or utcnow()
+    events = _locked_history(session, submission, expected_length)
+    new = action(form_for(submission), records(events), actor=user.email, roles=user.roles,
+                 step=step, role=role, now=moment)
+    return _append(session, submission, events, new, moment)
+
+
+def _link_new_uploads(session: Session, submission: Submission,
+                      answers: Mapping[str, Any]) -> None:
+    """Files uploaded while answering the return become part of the submission."""
+    wanted = set(attachment_ids(answers))
+    if wanted:
+        session.execute(
+            update(Attachment)
+            .where(Attachment.id.in_(wanted), Attachment.form_id == submission.form_id,
+                   Attachment.submission_id.is_(None))
+            .values(submission_id=submission.id)
+            .execution_options(synchronize_session=False))
+
+
+def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=RETURN_LINK_SALT)
+
+
+def _session_of(submission: Submission) -> Session:
+    from sqlalchemy.orm import object_session
+
+    session = object_session(submission)
+    if session is None:
+        raise ValueError("The submission must belong to an open session")
+    return session
+
+
+def _plain(value: Mapping[str, Any]) -> dict[str, Any]:
+    import json
+
+    return json.loads(json.dumps(dict(value), ensure_ascii=False, default=str))
+

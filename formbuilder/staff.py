@@ -1,0 +1,328 @@
+"""What staff see: the inbox, a submission with its history, and the decisions on it.
+
+Every view asks ``permissions.can`` first; which open task a person may act on is then the
+workflow engine's ``may_act``. Every post carries a CSRF token and the ``history_length`` the
+page was drawn from, so a page left open while a colleague acted (or a double click) changes
+nothing and says why.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, NoReturn
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from sqlalchemy.orm import Session
+
+import schemas
+import workflows
+from formbuilder import permissions
+from formbuilder.auth import current_user, now, staff_required
+from formbuilder.forms import csrf_form
+from formbuilder.i18n import current_language, gettext
+from formbuilder.models import Attachment, Event, Submission, User
+from formbuilder.services import inbox as inbox_service
+from formbuilder.services import routing, submissions
+from renderers import html
+
+blueprint = Blueprint("staff", __name__, url_prefix="/staff")
+
+DECISIONS = ("approve", "reject", "return")
+MAX_COMMENT_LENGTH = 4000
+
+
+def _db() -> Any:
+    return current_app.extensions["db"]
+
+
+def _user() -> User:
+    user = current_user()
+    if user is None:  # staff_required has already sent strangers to sign in
+        abort(403)
+    return user
+
+
+# --- Inbox --------------------------------------------------------------------------------------
+
+
+@blueprint.route("")
+@staff_required
+def inbox() -> Any:
+    user = _user()
+    filters, problems = inbox_service.parse_filters(request.args)
+    after_text = request.args.get("after")
+    after = inbox_service.Cursor.decode(after_text)
+    if after_text and after is None:
+        problems.append("after")
+    moment = now()
+    with _db().session(readonly=True) as db:
+        page = inbox_service.page(db, user.email, user.roles, filters, after=after, now=moment)
+        forms = inbox_service.forms_for(db, user.roles, user.email, admin=user.is_admin)
+    args = {k: v for k, v in request.args.items() if k != "after" and v}
+    next_url = url_for("staff.inbox", **args, after=page.next.encode()) if page.next else None
+    first_url = url_for("staff.inbox", **args) if after else None
+    return render_template(
+        "staff/inbox.html", page=page, filters=filters, problems=problems, forms=forms,
+        steps=inbox_service.steps_of(forms), now=moment, next_url=next_url,
+        first_url=first_url, user=user)
+
+
+# --- One submission -----------------------------------------------------------------------------
+
+
+def _load(db: Session, reference: str, user: User, action: permissions.Action) -> Submission:
+    found = submissions.get_by_reference(db, reference[:40])
+    if found is None:
+        abort(404)
+    if not permissions.can(user, action, found):
+        current_app.logger.warning("Staff %s refused %s on %s", user.email, action,
+                                   found.reference)
+        abort(403)
+    return found
+
+
+@blueprint.route("/submissions/<reference>")
+@staff_required
+def submission(reference: str) -> Any:
+    user = _user()
+    with _db().session() as db:
+        found = _load(db, reference, user, "view")
+        routing.view(db, found, user, now())
+        return _render(db, found, user)
+
+
+def _render(db: Session, found: Submission, user: User, *, status: int = 200,
+            errors: dict[str, str] | None = None, notice: str | None = None,
+            posted: dict[str, str] | None = None) -> tuple[str, int]:
+    lang = current_language()
+    form = routing.form_for(found)
+    events = routing.history(db, found)
+    state = workflows.replay(form, routing.records(events), now())
+    mine = [task for task in state.tasks if workflows.may_act(task, user.email, user.roles)]
+    others = [task for task in state.tasks if task not in mine]
+    returned = routing.open_return(events) if found.status == "returned" else None
+    files = {a.id: a for a in found.attachments}
+
+    def describe(attachment_id: str) -> dict[str, Any] | None:
+        attachment = files.get(attachment_id)
+        if attachment is None:
+            return None
+        url = url_for("staff.attachment", reference=found.reference, attachment_id=attachment.id)
+        return {"name": attachment.file_name, "size": attachment.size,
+                "media_type": attachment.media_type, "url": url, "thumbnail_url": None}
+
+    previous = [(event, html.render_check_answers(form, event.data.get("previous_answers") or {},
+                                                   lang, attachments=describe))
+                for event in events if event.kind == "resubmitted"]
+    return render_template(
+        "staff/submission.html", submission=found, form=form, state=state, mine=mine,
+        others=others, events=events, describe_event=lambda e: describe_event(form, e),
+        actor_label=actor_label, summary=html.render_check_answers(
+            form, found.answers, lang, attachments=describe),
+        attachments=list(files.values()), previous=previous,
+        return_link=routing.return_link(found) if returned else None,
+        history_length=routing.history_length(events), csrf=csrf_form(),
+        errors=errors or {}, notice=notice, posted=posted or {}, user=user,
+        step_name=lambda index: _step_name(form, index),
+    ), status
+
+
+@blueprint.route("/submissions/<reference>/decide", methods=["POST"])
+@staff_required
+def decide(reference: str) -> Any:
+    user = _user()
+    if not csrf_form(request.form).validate():
+        abort(400)
+    decision = request.form.get("decision", "")
+    comment = request.form.get("comment", "")[:MAX_COMMENT_LENGTH]
+    with _db().session() as db:
+        found = _load(db, reference, user, "decide")
+        step, role, expected = _task_fields(found)
+        if decision not in DECISIONS:
+            _bad_request(gettext("Choose approve, reject or return for changes."))
+        posted = {"decision": decision, "comment": comment, "task": f"{step}:{role}"}
+        if decision in ("reject", "return") and not comment.strip():
+            message = gettext("Enter a comment: the resident is told why.") \
+                if decision == "return" else gettext("Enter the reason for rejecting.")
+            return _render(db, found, user, status=400, errors={_field(step, role): message},
+                           posted=posted)
+        try:
+            routing.decide(db, found, user, step, role, decision, comment, now(),
+                           expected_length=expected)
+        except routing.StaleHistory:
+            return _stale(db, found, user)
+        except workflows.DecisionError as error:
+            return _refused(db, found, user, error, step, role, posted)
+    return redirect(url_for("staff.submission", reference=found.reference))
+
+
+@blueprint.route("/submissions/<reference>/claim", methods=["POST"])
+@staff_required
+def claim(reference: str) -> Any:
+    return _claim_or_release(reference, routing.claim)
+
+
+@blueprint.route("/submissions/<reference>/release", methods=["POST"])
+@staff_required
+def release(reference: str) -> Any:
+    return _claim_or_release(reference, routing.release)
+
+
+def _claim_or_release(reference: str, action: Any) -> Any:
+    user = _user()
+    if not csrf_form(request.form).validate():
+        abort(400)
+    with _db().session() as db:
+        found = _load(db, reference, user, "decide")
+        step, role, expected = _task_fields(found)
+        try:
+            action(db, found, user, step, role, now(), expected_length=expected)
+        except routing.StaleHistory:
+            return _stale(db, found, user)
+        except workflows.DecisionError as error:
+            return _refused(db, found, user, error, step, role, {})
+    return redirect(url_for("staff.submission", reference=found.reference))
+
+
+def _bad_request(message: str) -> NoReturn:
+    """A 400 page that says what was wrong with the post (a forged or mangled task)."""
+    abort(Response(render_template("staff/problem.html", message=message), 400))
+
+
+def _task_fields(found: Submission) -> tuple[int, str, int]:
+    """The task a post names, checked against the form's routing: a forged one is a 400."""
+    form = routing.form_for(found)
+    try:
+        step = int(request.form.get("step", ""))
+        expected = int(request.form.get("history_length", ""))
+    except ValueError:
+        _bad_request(gettext("The page did not say which task you acted on. Open the submission "
+                           "again and use its buttons."))
+    role = request.form.get("role", "")[:200]
+    if not 0 <= step < len(form.routing):
+        _bad_request(gettext("This form has no such step. Open the submission again and use its "
+                           "buttons."))
+    named = permissions.roles_of_form(form)
+    if (role.lower() if "@" in role else role) not in named:
+        _bad_request(gettext("No step of this form is assigned to that role. Open the submission "
+                           "again and use its buttons."))
+    return step, role, expected
+
+
+def _stale(db: Session, found: Submission, user: User) -> tuple[str, int]:
+    db.rollback()
+    return _render(db, found, user, status=409, notice=gettext(
+        "This submission changed since you opened it, so nothing was done. Check its history "
+        "below, then act again if you still need to."))
+
+
+def _refused(db: Session, found: Submission, user: User, error: workflows.DecisionError,
+             step: int, role: str, posted: dict[str, str]) -> tuple[str, int]:
+    db.rollback()
+    code = getattr(error, "code", "")
+    if "comment" in str(code):
+        return _render(db, found, user, status=400, errors={_field(step, role): str(error)},
+                       posted=posted)
+    status = 403 if "not_allowed" in str(code) or "may_not" in str(code) else 409
+    return _render(db, found, user, status=status, notice=str(error))
+
+
+def _field(step: int, role: str) -> str:
+    return f"{step}:{role}"
+
+
+@blueprint.route("/submissions/<reference>/files/<attachment_id>")
+@staff_required
+def attachment(reference: str, attachment_id: str) -> Any:
+    user = _user()
+    with _db().session(readonly=True) as db:
+        found = _load(db, reference, user, "view")
+        file = db.get(Attachment, attachment_id[:40])
+        if file is None or file.submission_id != found.id:
+            abort(404)
+        stream = current_app.extensions["storage"].open(file.storage_key)
+        return send_file(stream, mimetype=file.media_type, download_name=file.file_name,
+                         as_attachment=True, max_age=0)
+
+
+@blueprint.route("/submissions/<reference>/pdf")
+@staff_required
+def pdf(reference: str) -> Any:
+    user = _user()
+    try:
+        from formbuilder.services import documents
+    except ImportError:
+        documents = None  # type: ignore[assignment]
+    with _db().session(readonly=True) as db:
+        found = _load(db, reference, user, "view")
+        if documents is None or not hasattr(documents, "submission_pdf"):
+            return render_template(
+                "staff/unavailable.html", submission=found, message=gettext(
+                    "PDFs cannot be made on this server yet. The answers and history are on "
+                    "the submission's page.")), 503
+        data = documents.submission_pdf(db, current_app.extensions["storage"], found,
+                                        city_name=current_app.config["CITY_NAME"])
+    body = data if isinstance(data, bytes | bytearray) else bytes(data)
+    response = current_app.response_class(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{found.reference}.pdf"'
+    return response
+
+
+# --- Words for the history --------------------------------------------------------------------
+
+
+def _step_name(form: schemas.Form, index: Any) -> str:
+    if isinstance(index, int) and 0 <= index < len(form.routing):
+        return form.routing[index].name.get(current_language())
+    return gettext("an unknown step")
+
+
+def actor_label(actor: str) -> str:
+    if actor == "resident":
+        return gettext("The resident")
+    if actor == "system":
+        return gettext("The system")
+    return actor
+
+
+def describe_event(form: schemas.Form, event: Event) -> str:
+    """One history entry in words (the actor and time are shown beside it)."""
+    data = event.data or {}
+    step = _step_name(form, data.get("step"))
+    role = str(data.get("role") or "")
+    words = {
+        "submitted": lambda: gettext("Sent the form"),
+        "step_started": lambda: gettext(
+            "Step “%(step)s” started, for %(roles)s", step=step,
+            roles=", ".join(str(r) for r in data.get("roles") or ())),
+        "approved": lambda: gettext("Approved “%(step)s” as %(role)s", step=step, role=role),
+        "rejected": lambda: gettext("Rejected at “%(step)s” as %(role)s", step=step, role=role),
+        "returned": lambda: gettext("Returned for changes at “%(step)s” as %(role)s",
+                                    step=step, role=role),
+        "resubmitted": lambda: gettext("Sent changed answers"),
+        "claimed": lambda: gettext("Took “%(step)s” for %(role)s", step=step, role=role),
+        "released": lambda: gettext("Let go of “%(step)s” for %(role)s", step=step, role=role),
+        "overdue": lambda: gettext("“%(step)s” is overdue", step=step),
+        "escalated": lambda: gettext("“%(step)s” was escalated to %(to)s", step=step,
+                                     to=str(data.get("to") or "")),
+        "viewed": lambda: gettext("Opened the submission"),
+    }
+    found = words.get(event.kind)
+    return found() if found else event.kind
+
+
+def when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else ""
+
+
+blueprint.add_app_template_filter(when, "when")
