@@ -47,6 +47,11 @@ class Storage(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def write(self, key: str, data: bytes) -> None:
+        """Store ``data`` under a key the caller derived (a file that can always be made again,
+        such as a cached PDF), replacing what was there, whole or not at all."""
+        ...
+
 
 class LocalStorage:
     """Files in a folder that must lie outside anything a web server serves directly.
@@ -90,6 +95,20 @@ class LocalStorage:
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def write(self, key: str, data: bytes) -> None:
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".write-")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
 
     def _path(self, key: str) -> Path:
         """Keys are checked, never trusted: a key that is not ours cannot name another path."""
