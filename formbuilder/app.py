@@ -45,6 +45,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from formbuilder.public import blueprint as public
 
     app.register_blueprint(public)
+    from formbuilder.admin import blueprint as admin
+    from formbuilder.auth import blueprint as auth
+
+    app.register_blueprint(auth)
+    app.register_blueprint(admin)
     return app
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +15,9 @@ from schemas import check as check_form
 
 if TYPE_CHECKING:
     from flask import Flask
+    from sqlalchemy.orm import Session
+
+    from formbuilder.models import User
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -104,6 +109,110 @@ def upgrade() -> None:
     database = _app().extensions["db"]
     database.upgrade()
     click.echo(f"Database is at revision {database.revision()}.")
+
+
+@main.group()
+def users() -> None:
+    """Manage staff accounts (residents need none)."""
+
+
+@contextmanager
+def _accounts_session() -> Iterator[Session]:
+    """A database session whose failures end the command with a sentence, not a traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from formbuilder.accounts import AccountError
+
+    try:
+        with _app().extensions["db"].session() as db:
+            yield db
+    except AccountError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        click.echo(f"The database could not be used ({reason}). Is it up to date? "
+                   "Run `formbuilder db upgrade`.", err=True)
+        sys.exit(1)
+
+
+@users.command("create")
+@click.option("--email", required=True, help="The staff member's email address.")
+@click.option("--role", "roles", multiple=True, help="A role to grant; repeat for several.")
+@click.option("--admin", is_flag=True, help="May manage accounts and see every submission.")
+@click.option("--name", default="", help="The name shown to colleagues.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--no-password", is_flag=True,
+              help="No password: the person signs in with the city's single sign-on.")
+def users_create(email: str, roles: tuple[str, ...], admin: bool, name: str,
+                 password_stdin: bool, no_password: bool) -> None:
+    """Create a staff account; asks for the password twice unless --password-stdin."""
+    from formbuilder import accounts
+
+    password: str | None = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif not no_password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if password is not None:
+        problem = accounts.password_problem(password)
+        if problem:
+            click.echo(problem, err=True)
+            sys.exit(1)
+    with _accounts_session() as db:
+        user = accounts.create_user(db, email, name=name, roles=roles, password=password,
+                                    admin=admin)
+        click.echo(f"Created {user.email} with roles: {', '.join(sorted(user.roles)) or 'none'}"
+                   + (" (admin)" if admin else "") + ".")
+
+
+@users.command("list")
+def users_list() -> None:
+    """Every staff account with its roles."""
+    from formbuilder import accounts
+
+    with _accounts_session() as db:
+        found = accounts.all_users(db)
+        for user in found:
+            state = "deactivated" if not user.active else ("admin" if user.is_admin else "staff")
+            click.echo(f"{user.email}\t{state}\t{', '.join(sorted(user.roles)) or '-'}")
+        if not found:
+            click.echo("No staff accounts yet. Create one with `formbuilder users create`.")
+
+
+def _find(db: Session, email: str) -> User:
+    from formbuilder import accounts
+
+    user = accounts.find_user(db, email)
+    if user is None:
+        raise accounts.AccountError(f"There is no account for {accounts.normal_email(email)}. "
+                                    "`formbuilder users list` shows them all.")
+    return user
+
+
+@users.command("set-roles")
+@click.option("--email", required=True)
+@click.option("--role", "roles", multiple=True, help="The roles to hold (all others are removed).")
+def users_set_roles(email: str, roles: tuple[str, ...]) -> None:
+    """Replace a staff member's roles with the ones given (none given: no roles)."""
+    from formbuilder import accounts
+
+    with _accounts_session() as db:
+        user = _find(db, email)
+        accounts.set_roles(db, user, roles)
+        click.echo(f"{user.email} now holds: {', '.join(sorted(user.roles)) or 'no roles'}.")
+
+
+@users.command("deactivate")
+@click.option("--email", required=True)
+def users_deactivate(email: str) -> None:
+    """Stop a staff member signing in and end their sessions; their history stays."""
+    from formbuilder import accounts
+
+    with _accounts_session() as db:
+        user = _find(db, email)
+        accounts.deactivate(db, user)
+        click.echo(f"{user.email} is deactivated and signed out everywhere.")
 
 
 @main.command()

@@ -33,6 +33,7 @@ from sqlalchemy.orm import (
     mapped_column,
     object_session,
     relationship,
+    validates,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -241,3 +242,54 @@ def _refuse_update(mapper: Mapper[Any], connection: Any, target: Base) -> None:
         raise ImmutableRowError(
             f"{type(target).__name__} rows are never changed once written"
             + ("; publish a new version instead" if isinstance(target, FormVersion) else ""))
+
+
+class User(Base):
+    """A staff member. Residents have no accounts; staff sign in with a password or through the
+    city's single sign-on, in which case ``password_hash`` stays empty.
+
+    ``session_version`` is copied into the signed session cookie at sign-in; raising it (on a
+    password change or deactivation) ends every session the person has, in every process.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Always stored in lower case, so the unique constraint is case-insensitive.
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    session_version: Mapped[int] = mapped_column(default=1)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin",
+        order_by="Membership.role")
+
+    @validates("email")
+    def _lower_case(self, _key: str, email: str) -> str:
+        return email.strip().lower()
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(m.role for m in self.memberships)
+
+
+class Membership(Base):
+    """A staff member holds a role: any name a form's routing uses (``assign``, ``all_of``,
+    ``escalate_to``). Roles need no table of their own: a form file may name a new role the day
+    it is published, and an admin grants it by typing the same name."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (Index(None, "role"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    role: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="memberships")

@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-import wtforms
-import wtforms.meta
 from flask import (
     Blueprint,
     Response,
@@ -30,10 +28,11 @@ from flask import (
     url_for,
 )
 from sqlalchemy.orm import Session
-from wtforms.csrf.session import SessionCSRF
 
 from formbuilder import catalogue as catalogue_search
 from formbuilder.attachments import store_uploads
+from formbuilder.forms import CsrfForm as CsrfForm
+from formbuilder.forms import csrf_form as _csrf_form
 from formbuilder.i18n import current_language, gettext
 from formbuilder.models import Attachment, Draft, FormVersion, Submission
 from formbuilder.services import drafts, publishing, submissions
@@ -132,33 +131,6 @@ def _published(db: Session, form_id: str) -> tuple[FormVersion, Form]:
             abort(404)
         cache[form_id] = (now + PUBLISHED_MAX_AGE, version)
     return version, publishing.form_of(version)
-
-
-class _CsrfMeta(wtforms.meta.DefaultMeta):
-    """CSRF tokens kept in the signed session, checked on every post."""
-
-    csrf = True
-    csrf_class = SessionCSRF
-    csrf_time_limit = None
-
-    @property
-    def csrf_secret(self) -> bytes:
-        return current_app.config["SECRET_KEY"].encode()
-
-    @property
-    def csrf_context(self) -> Any:
-        return session
-
-
-class CsrfForm(wtforms.Form):
-    """Only the CSRF token: the page's answers are read by ``answers_from_post`` and judged by
-    jsonschema, so no per-page form class is built just to check a token."""
-
-    Meta = _CsrfMeta
-
-
-def _csrf_form(formdata: Any = None) -> CsrfForm:
-    return CsrfForm(formdata=formdata)
 
 
 def _draft(db: Session, form_id: str) -> tuple[Draft | None, str | None]:

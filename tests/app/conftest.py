@@ -161,3 +161,19 @@ def publish_form(db: Database, make_form: Callable[..., schemas.Form]
         return version
 
     return publish
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> None:
+    """Cheap argon2 parameters for every account the tests make (see tests/support/staff.py)."""
+    from staff import fast_hashing
+
+    fast_hashing()
+
+
+@pytest.fixture
+def staff(client: Any) -> Any:
+    """A staff member at this test's browser (``client``): ``staff.sign_in(email)``."""
+    from staff import StaffActions
+
+    return StaffActions(client)
