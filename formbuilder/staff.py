@@ -272,9 +272,10 @@ def pdf(reference: str) -> Any:
                     "the submission's page.")), 503
         data = documents.submission_pdf(db, current_app.extensions["storage"], found,
                                         city_name=current_app.config["CITY_NAME"])
+        name = found.reference
     body = data if isinstance(data, bytes | bytearray) else bytes(data)
     response = current_app.response_class(body, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{found.reference}.pdf"'
+    response.headers["Content-Disposition"] = f'inline; filename="{name}.pdf"'
     return response
 
 
