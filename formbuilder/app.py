@@ -43,8 +43,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _error_pages(app)
 
     from formbuilder.public import blueprint as public
+    from formbuilder.staff import blueprint as staff
 
     app.register_blueprint(public)
+    app.register_blueprint(staff)
     from formbuilder.admin import blueprint as admin
     from formbuilder.auth import blueprint as auth
 

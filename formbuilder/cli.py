@@ -216,6 +216,17 @@ def users_deactivate(email: str) -> None:
 
 
 @main.command()
+def overdue() -> None:
+    """Flag approval steps past their due time and escalate them (run it from cron)."""
+    from formbuilder.services.routing import check_overdue
+
+    database = _app().extensions["db"]
+    with database.session() as session:
+        count = check_overdue(session)
+    click.echo(f"{count} overdue or escalation record{'s' if count != 1 else ''} written.")
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:

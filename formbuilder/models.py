@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import (
@@ -129,6 +130,10 @@ class Submission(Base):
     __table_args__ = (
         UniqueConstraint("form_id", "idempotency_key"),
         Index(None, "form_id", "created_at"),
+        # PostgreSQL only: the inbox's search by answer text (``services.inbox``).
+        Index("ix_submissions_answers_text", text(
+            "jsonb_to_tsvector('simple'::regconfig, answers, '[\"string\", \"numeric\"]'::jsonb)"),
+            postgresql_using="gin").ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -194,6 +199,48 @@ class Event(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     submission: Mapped[Submission] = relationship(back_populates="events")
+
+
+class WorkflowTask(Base):
+    """One role's piece of work at one step: a materialised copy of the engine's open tasks.
+
+    The history (``Event``) stays the truth; these rows are rebuilt from ``workflows.replay``
+    in the same transaction as every change, so the inbox can filter, sort and page millions
+    of tasks with indexes instead of replaying every submission. ``alarm_at`` is the next
+    moment something becomes due (overdue, then escalation): ``formbuilder overdue`` finds
+    the work it has to do with one indexed range query.
+    """
+
+    __tablename__ = "workflow_tasks"
+    __table_args__ = (
+        Index(None, "state", "due_at", "id"),
+        Index(None, "state", "alarm_at"),
+        Index(None, "submission_id", "state"),
+        Index(None, "role", "state"),
+        Index(None, "claimed_by", "state"),
+        Index(None, "escalated_to", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("submissions.id", ondelete="CASCADE"))
+    form_id: Mapped[str] = mapped_column(ForeignKey("forms.id"))
+    step: Mapped[int]
+    role: Mapped[str] = mapped_column(String(200))
+    # The step's name in the form's default language (staff screens translate from the form).
+    name: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(8), default="open")  # open | done
+    due_at: Mapped[datetime | None]
+    alarm_at: Mapped[datetime | None]
+    overdue: Mapped[bool] = mapped_column(default=False)
+    escalated_to: Mapped[str | None] = mapped_column(String(200))
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    # Copied from the submission so date filters and sorting need no join.
+    submitted_at: Mapped[datetime]
+    opened_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+    submission: Mapped[Submission] = relationship()
 
 
 class ReferenceCounter(Base):

@@ -1,4 +1,4 @@
-"""Storing a submission: reference, answers, files and the first history event, all at once.
+"""Storing a submission: reference, answers, files, history and first approval step, at once.
 
 Everything happens in the caller's transaction, so a failure anywhere (a file that cannot be
 linked, a crash before commit) stores nothing and gives the reference number back.
@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from formbuilder.models import Attachment, Event, FormVersion, Submission, utcnow
+from formbuilder.services import routing
 from formbuilder.services.publishing import form_of
 from formbuilder.services.references import next_reference
 
@@ -56,6 +57,7 @@ def create_submission(session: Session, version: FormVersion, answers: Mapping[s
             submission = _store(session, version, _plain(answers), language=language,
                                 idempotency_key=idempotency_key, actor=actor, at=moment)
             _link(session, submission, version.form_id, attachment_ids)
+            routing.start(session, submission, moment)
     except IntegrityError:
         winner = get_by_key(session, version.form_id, idempotency_key) \
             if idempotency_key is not None else None
