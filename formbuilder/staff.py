@@ -65,16 +65,17 @@ def inbox() -> Any:
     if after_text and after is None:
         problems.append("after")
     moment = now()
+    args = {k: v for k, v in request.args.items() if k != "after" and v}
+    # Drawn inside the read-only session: its rows expire when it ends.
     with _db().session(readonly=True) as db:
         page = inbox_service.page(db, user.email, user.roles, filters, after=after, now=moment)
         forms = inbox_service.forms_for(db, user.roles, user.email, admin=user.is_admin)
-    args = {k: v for k, v in request.args.items() if k != "after" and v}
-    next_url = url_for("staff.inbox", **args, after=page.next.encode()) if page.next else None
-    first_url = url_for("staff.inbox", **args) if after else None
-    return render_template(
-        "staff/inbox.html", page=page, filters=filters, problems=problems, forms=forms,
-        steps=inbox_service.steps_of(forms), now=moment, next_url=next_url,
-        first_url=first_url, user=user)
+        next_url = url_for("staff.inbox", **args, after=page.next.encode()) \
+            if page.next else None
+        return render_template(
+            "staff/inbox.html", page=page, filters=filters, problems=problems, forms=forms,
+            steps=inbox_service.steps_of(forms), now=moment, next_url=next_url,
+            first_url=url_for("staff.inbox", **args) if after else None, user=user)
 
 
 # --- One submission -----------------------------------------------------------------------------

@@ -63,6 +63,8 @@ class Cursor:
             return None
         if due == "-":
             return cls(None, int(ident))
+        if len(due) != len("20300102T030405000000Z"):
+            return None
         try:
             moment = datetime.strptime(due, "%Y%m%dT%H%M%S%fZ").replace(tzinfo=UTC)
         except ValueError:
