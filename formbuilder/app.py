@@ -49,9 +49,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(staff)
     from formbuilder.admin import blueprint as admin
     from formbuilder.auth import blueprint as auth
+    from formbuilder.oidc import blueprint as oidc
 
     app.register_blueprint(auth)
     app.register_blueprint(admin)
+    app.register_blueprint(oidc)
     return app
 
 

@@ -9,6 +9,7 @@ import pytest
 from staff import DEFAULT_PASSWORD, StaffActions, csrf_token, make_app, make_staff
 
 from formbuilder import accounts
+from formbuilder.auth import safe_next
 from formbuilder.models import User
 
 
@@ -220,20 +221,36 @@ def test_staff_pages_send_people_to_sign_in_and_back(db, client, staff, target):
     assert signed.headers["Location"] == target
 
 
-@pytest.mark.parametrize("target", [
+HOSTILE_TARGETS = [
     "https://evil.example/", "//evil.example/", "/\\evil.example", "\\\\evil.example",
-    "javascript:alert(1)", "/%0d%0aSet-Cookie:x=1".replace("%0d%0a", "\r\n"), "evil.example",
-    "http:/evil.example", " //evil.example",
-])
-def test_an_open_redirect_is_refused(db, client, staff, target):
+    "javascript:alert(1)", "/\r\nSet-Cookie:x=1", "evil.example", "http:/evil.example",
+    " //evil.example", "/%0a/evil.example".replace("%0a", "\n"), "///evil.example",
+]
+
+
+@pytest.mark.parametrize("target", HOSTILE_TARGETS)
+def test_safe_next_refuses_other_sites(target):
+    assert safe_next(target) is None
+
+
+@pytest.mark.parametrize("target", ["/staff", "/staff/submissions/PW-2026-000001?tab=history",
+                                    "/staff/admin/users#new"])
+def test_safe_next_keeps_paths_of_this_site(target):
+    assert safe_next(target) == target
+
+
+def test_an_open_redirect_is_refused(db, client, staff):
     make_staff(db, "ada@city.gov", admin=True)
-    page = client.get("/staff/sign-in", query_string={"next": target}).get_data(as_text=True)
-    assert 'name="next"' not in page
-    response = client.post("/staff/sign-in", data={
-        "csrf_token": csrf_token(page), "email": "ada@city.gov", "password": DEFAULT_PASSWORD,
-        "next": target})
-    assert response.status_code == 302
-    assert response.headers["Location"] == landing(client)
+    for target in HOSTILE_TARGETS:
+        page = client.get("/staff/sign-in", query_string={"next": target}).get_data(
+            as_text=True)
+        assert 'name="next"' not in page
+        response = client.post("/staff/sign-in", data={
+            "csrf_token": csrf_token(page), "email": "ada@city.gov",
+            "password": DEFAULT_PASSWORD, "next": target})
+        assert response.status_code == 302
+        assert response.headers["Location"] == landing(client), target
+        staff.sign_out()
 
 
 def test_the_sign_in_page_escapes_what_was_typed(db, client, staff):
