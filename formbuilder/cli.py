@@ -227,6 +227,59 @@ def overdue() -> None:
 
 
 @main.command()
+@click.argument("form_id", required=False)
+@click.option("--submission", "reference", default=None,
+              help="Print this submission (its reference) instead of a blank form.")
+@click.option("--output", "-o", required=True, type=click.Path(path_type=Path),
+              help="Where to write the PDF.")
+@click.option("--lang", default=None, help="Language of a blank form (default: the form's).")
+@click.option("--version", "version_number", default=None, type=int,
+              help="Version of the form to print (default: the newest).")
+def pdf(form_id: str | None, reference: str | None, output: Path, lang: str | None,
+        version_number: int | None) -> None:
+    """Write a blank paper form (FORM_ID, or a form file) or a submission as a PDF."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if bool(form_id) == bool(reference):
+        click.echo("Give either a form id (a blank form) or --submission REFERENCE.", err=True)
+        sys.exit(2)
+    app = _app()
+    city = app.config["CITY_NAME"]
+    try:
+        data = _pdf_bytes(app, form_id, reference, lang, version_number, city)
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        click.echo(f"The database could not be read ({reason}). Is it up to date? "
+                   "Run `formbuilder db upgrade`.", err=True)
+        sys.exit(1)
+    output.write_bytes(data)
+    click.echo(f"Wrote {output} ({len(data):,} bytes).")
+
+
+def _pdf_bytes(app: Flask, form_id: str | None, reference: str | None, lang: str | None,
+               version_number: int | None, city: str) -> bytes:
+    from formbuilder.services import documents
+    from formbuilder.services.submissions import get_by_reference
+
+    with app.extensions["db"].session() as session:
+        if reference:
+            found = get_by_reference(session, reference)
+            if found is None:
+                click.echo(f"No submission has the reference {reference.strip()!r}.", err=True)
+                sys.exit(1)
+            data = documents.submission_pdf(session, app.extensions["storage"], found,
+                                            city_name=city)
+        else:
+            try:
+                form = documents.form_to_print(session, str(form_id), version_number)
+            except documents.NothingToPrint as error:
+                click.echo(str(error), err=True)
+                sys.exit(1)
+            data = documents.blank_pdf(form, lang or form.default_language, city_name=city)
+    return data
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:

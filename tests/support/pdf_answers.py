@@ -30,7 +30,7 @@ class Filled:
         return self.blobs.get(attachment_id)
 
 
-def photo(width: int = 640, height: int = 480, seed: int = 0, fmt: str = "PNG") -> bytes:
+def photo(width: int = 320, height: int = 240, seed: int = 0, fmt: str = "PNG") -> bytes:
     """A small street-scene-like picture: sky, road, a dark patch, in colours set by ``seed``."""
     image = Image.new("RGB", (width, height), (120 + seed * 7 % 100, 170, 215))
     draw = ImageDraw.Draw(image)
