@@ -35,7 +35,7 @@ from formbuilder.forms import CsrfForm as CsrfForm
 from formbuilder.forms import csrf_form as _csrf_form
 from formbuilder.i18n import current_language, gettext
 from formbuilder.models import Attachment, Draft, FormVersion, Submission
-from formbuilder.services import drafts, publishing, submissions
+from formbuilder.services import drafts, publishing, routing, submissions
 from renderers import html
 from renderers.wtforms import answers_from_post
 from schemas import Form
@@ -292,6 +292,8 @@ def submit(form_id: str) -> Any:
     with _db().session() as db:
         version, form = _published(db, form_id)
         existing = submissions.get_by_key(db, form_id, key) if key else None
+        if existing is None and key in session.get("resubmitted", {}):
+            existing = submissions.get_by_reference(db, session["resubmitted"][key])
         if existing is not None:
             return _confirmed(existing)
         if not _csrf_form(request.form).validate():
@@ -302,6 +304,9 @@ def submit(form_id: str) -> Any:
         answers = applicable_answers(form, draft.answers)
         if form.validate(answers, current_language()):
             return redirect(url_for("public.check", form_id=form_id))
+        answering = _answering(db, form_id)
+        if answering is not None:
+            return _resubmit(db, draft, answering, answers, key)
         created, _ = submissions.create_submission(
             db, version, answers, language=current_language(), idempotency_key=key,
             attachment_ids=list(drafts.attachment_ids(answers)))
@@ -379,9 +384,7 @@ def track() -> Any:
         with _db().session() as db:
             submission = submissions.get_by_reference(db, reference)
             if submission is not None and email and _email_matches(submission, email):
-                found = {"reference": submission.reference, "status": submission.status,
-                         "created_at": submission.created_at,
-                         "events": [(e.kind, e.at) for e in submission.events]}
+                found = _tracked(db, submission)
             else:
                 failed = True
     return render_template("public/track.html", found=found, failed=failed,
@@ -394,3 +397,91 @@ def _email_matches(submission: Submission, email: str) -> bool:
         return False
     given = submission.answers.get(form.applicant_email)
     return isinstance(given, str) and given.strip().lower() == email
+
+
+def _tracked(db: Session, submission: Submission) -> dict[str, Any]:
+    """What /track tells the resident: steps, outcomes and the comments meant for them, never
+    who on the staff acted."""
+    events = routing.history(db, submission)
+    form = publishing.form_of(submission.form_version)
+    returned = routing.open_return(events) if submission.status == "returned" else None
+    link = None
+    if returned is not None:
+        token = routing.return_token(submission, returned, current_app.config["SECRET_KEY"])
+        link = url_for("public.returned", token=token)
+    return {"reference": submission.reference, "status": submission.status,
+            "created_at": submission.created_at, "form": form,
+            "steps": routing.step_runs(form, events, submission.status), "return_link": link}
+
+
+# --- Return for changes: the resident answers a staff member's return ----------------------
+
+
+def _open_return(db: Session, token: str) -> tuple[Submission, Any] | None:
+    """The submission and its open ``returned`` event the link names, while it is open."""
+    named = routing.read_return_token(token[:400], current_app.config["SECRET_KEY"])
+    if named is None:
+        return None
+    found = submissions.get_by_reference(db, named[0])
+    if found is None or found.status != "returned":
+        return None
+    returned = routing.open_return(routing.history(db, found))
+    if returned is None or returned.id != named[1]:
+        return None
+    return found, returned
+
+
+@blueprint.route("/returned/<token>", methods=["GET", "POST"])
+def returned(token: str) -> Any:
+    """The resident's signed link: read the comment, then change the answers and resend."""
+    with _db().session() as db:
+        opened = _open_return(db, token)
+        if opened is None:
+            return render_template("public/returned_closed.html"), 404
+        found, event = opened
+        form = publishing.form_of(found.form_version)
+        if request.method == "GET":
+            return render_template("public/returned.html", form=form, submission=found,
+                                   comment=event.data.get("comment"), csrf=_csrf_form(),
+                                   token=token)
+        if not _csrf_form(request.form).validate():
+            abort(400)
+        draft, draft_token = drafts.start_draft(db, found.form_version, current_language())
+        drafts.save_answers(db, draft, found.answers, 0)
+        _remember(form.id, draft_token)
+        session["answering"] = {**session.get("answering", {}), form.id: token}
+    return redirect(url_for("public.check", form_id=form.id))
+
+
+def _answering(db: Session, form_id: str) -> tuple[Submission, str] | None:
+    """The submission this browser's draft of the form answers a return for, if any."""
+    token = session.get("answering", {}).get(form_id)
+    if not token:
+        return None
+    opened = _open_return(db, token)
+    if opened is None:
+        _forget_answering(form_id)
+        return None
+    return opened[0], token
+
+
+def _forget_answering(form_id: str) -> None:
+    remaining = dict(session.get("answering", {}))
+    remaining.pop(form_id, None)
+    session["answering"] = remaining
+
+
+def _resubmit(db: Session, draft: Draft, answering: tuple[Submission, str],
+              answers: Mapping[str, Any], key: str) -> Any:
+    """Send the changed answers into the same submission (same reference), not a new one."""
+    found, _ = answering
+    routing.resubmit(db, found, answers)
+    drafts.delete_draft(db, draft)
+    form_id, reference = found.form_id, found.reference
+    _forget_answering(form_id)
+    remaining = dict(session.get("drafts", {}))
+    remaining.pop(form_id, None)
+    session["drafts"] = remaining
+    session["resubmitted"] = {**dict(list(session.get("resubmitted", {}).items())[-9:]),
+                              key: reference}
+    return redirect(url_for("public.done", form_id=form_id, reference=reference))
