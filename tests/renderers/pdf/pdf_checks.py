@@ -27,10 +27,12 @@ def write_pngs(pdf: bytes, name: str) -> list[Path]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     target = ARTIFACTS / f"{name}.pdf"
     target.write_bytes(pdf)
+    pages = re.compile(re.escape(name) + r"-[0-9]+\.png")
     for old in ARTIFACTS.glob(f"{name}-*.png"):
-        old.unlink()
+        if pages.fullmatch(old.name):
+            old.unlink()
     if shutil.which("pdftoppm") is None:
         return []
     subprocess.run(["pdftoppm", "-r", "50", "-png", str(target), str(ARTIFACTS / name)],
                    check=True, timeout=60)
-    return sorted(ARTIFACTS.glob(f"{name}-*.png"))
+    return sorted(p for p in ARTIFACTS.glob(f"{name}-*.png") if pages.fullmatch(p.name))
