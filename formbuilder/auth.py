@@ -26,7 +26,7 @@ from flask import (
     url_for,
 )
 
-from formbuilder import accounts
+from formbuilder import accounts, permissions
 from formbuilder.forms import csrf_form
 from formbuilder.models import User, utcnow
 
@@ -128,14 +128,11 @@ def staff_required(view: View) -> View:
 
 
 def admin_required(view: View) -> View:
-    """Only for admins: signed-in staff who are not get a 403 page."""
+    """Only for admins (``can(user, "admin")``): signed-in staff who are not get a 403 page."""
 
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        user = current_user()
-        if user is not None and not user.is_admin:
-            current_app.logger.warning("Permission refused: %s may not admin (%s)", user.email,
-                                       request.path)
+        if not permissions.can(current_user(), "admin"):
             abort(403)
         return view(*args, **kwargs)
 
