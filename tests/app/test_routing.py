@@ -257,3 +257,18 @@ def test_residents_see_step_runs_without_staff_names(db, routed, people):
         (0, "returned", "Add the side of the street"), (0, "approved", None),
         (1, "rejected", "Private land")]
     assert all(r.finished_at == T0 for r in runs)
+
+
+def test_the_overdue_command_runs_one_check(db, routed, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+    from staff import make_app
+
+    from formbuilder import cli
+
+    submit(db, routed, at=datetime.now(UTC) - timedelta(days=3))
+    monkeypatch.setattr(cli, "_app", lambda: make_app(db, tmp_path))
+    result = CliRunner().invoke(cli.main, ["overdue"])
+    assert result.exit_code == 0, result.output
+    assert "1 overdue or escalation record written." in result.output  # escalation is later
+    result = CliRunner().invoke(cli.main, ["overdue"])
+    assert "0 overdue or escalation records written." in result.output
