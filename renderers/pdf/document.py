@@ -121,7 +121,7 @@ def write_pdf(html: str, *, fetch_attachment: FetchAttachment | None = None,
     fetcher = fetcher or SafeFetcher(fetch_attachment)
     document = HTML(string=html, base_url=ASSET, url_fetcher=fetcher)
     result = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True,
-                                attachments=list(attachments), optimize_images=False)
+                                attachments=list(attachments))
     assert result is not None
     return result
 
