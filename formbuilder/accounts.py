@@ -118,8 +118,8 @@ def _check(stored: str, password: str) -> bool:
 
 
 def parse_roles(text: str | Iterable[str]) -> list[str]:
-    """Role names from a comma (or space) separated list, lower-cased, each once, in order."""
-    pieces = re.split(r"[,\s]+", text) if isinstance(text, str) else list(text)
+    """Role names from a comma-separated list (or one per line), lower-cased, each once."""
+    pieces = re.split(r"[,\n]", text) if isinstance(text, str) else list(text)
     roles: list[str] = []
     for piece in pieces:
         role = piece.strip().lower()
