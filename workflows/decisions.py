@@ -64,8 +64,8 @@ def decide(form: schemas.Form, answers: Mapping[str, Any], history: Sequence[Rec
     """
     kind = DECISION_KINDS.get(decision)
     if kind is None:
-        raise DecisionError("unknown_decision", f"“{decision}” is not a decision; choose "
-                            "approve, reject or return for changes.")
+        raise DecisionError("unknown_decision", "Choose approve, reject or return for changes; "
+                            f"“{decision}” is not a decision.")
     progress = walk(history)
     state = summary(form, progress)
     task = _open_task(form, progress, state, step, role)

@@ -157,7 +157,6 @@ def _closed(progress: Progress, record: Record, data: Mapping[str, Any]) -> None
     run = _open_run(progress, data)
     if run is None or _role_of(run, data) is None:
         return
-    run.claims.clear()
     progress.decisions.append(record)
     progress.outcome = "rejected" if record.kind == "rejected" else "returned"
     progress.closing = record

@@ -6,6 +6,7 @@ test reads as what people do: ``case.decide(ANA, "approve")``, ``case.later(days
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -60,7 +61,9 @@ def make_form(routing: list[dict[str, Any]] | None = None, **extra: Any) -> sche
     return schemas.load_definition(definition(routing, **extra))
 
 
+@functools.cache
 def special_event_permit() -> schemas.Form:
+    """Loaded once: a ``Form`` is immutable, and checking the file is the slow part."""
     return schemas.load(ROOT / "examples" / "special-event-permit.yaml")
 
 
