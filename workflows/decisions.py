@@ -170,8 +170,10 @@ def _why_not_open(form: schemas.Form, progress: Progress, state: State, step: in
         return DecisionError("not_open", "This form has no approval steps, so there is "
                              "nothing to decide.")
     if definition is None:
-        return DecisionError("not_open", f"This form has no step {step!r}; it has steps 0 "
-                             f"to {len(form.routing) - 1}.")
+        names = [f"“{step_name(form, index).default}”" for index in range(len(form.routing))]
+        count = f"{len(names)} step" + ("s" if len(names) > 1 else "")
+        return DecisionError("not_open", f"There is no such step on this form; it has {count}: "
+                             f"{_listed(names)}.")
     name = step_name(form, step).default
     if role not in definition.assignees:
         return DecisionError("not_open", f"“{name}” is not assigned to {role}; it is assigned "

@@ -207,8 +207,12 @@ def test_an_earlier_steps_approval_is_named_after_a_later_reject():
 @pytest.mark.parametrize(("step", "role", "message"), [
     (1, "supervisor", "“Supervisor approval” has not started yet: the submission is at "
                       "“Dispatch review”."),
-    (2, "dispatch", "This form has no step 2; it has steps 0 to 1."),
-    (-1, "dispatch", "This form has no step -1; it has steps 0 to 1."),
+    (2, "dispatch", "There is no such step on this form; it has 2 steps: “Dispatch review” and "
+                    "“Supervisor approval”."),
+    (-1, "dispatch", "There is no such step on this form; it has 2 steps: “Dispatch review” "
+                     "and “Supervisor approval”."),
+    ("0", "dispatch", "There is no such step on this form; it has 2 steps: “Dispatch review” "
+                      "and “Supervisor approval”."),
     (0, "supervisor", "“Dispatch review” is not assigned to supervisor; it is assigned to "
                       "dispatch."),
 ])

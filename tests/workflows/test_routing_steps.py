@@ -329,3 +329,45 @@ def test_every_record_the_engine_writes_survives_a_json_round_trip():
     stored = [Record(r.kind, r.actor, r.at, json.loads(json.dumps(dict(r.data))))
               for r in case.history]
     assert workflows.replay(case.form, stored, case.now) == case.state
+
+
+def test_kinds_the_engine_does_not_know_change_nothing():
+    case = _at_parallel_step()
+    before = case.state
+    case.history += [Record("viewed", POLICE.email, case.now, {}),
+                     Record("submitted", "resident", case.now, {"reference": "X"}),
+                     Record("commented", POLICE.email, case.now, {"step": 1, "role": "police"})]
+    assert case.state == before
+    case.decide(POLICE)
+    assert case.roles_now() == ["fire"]
+
+
+def test_records_that_do_not_fit_the_state_are_ignored():
+    case = _at_parallel_step()
+    before = case.state
+    case.history += [
+        Record("approved", POLICE.email, case.now, {"step": 0, "role": "police"}),
+        Record("approved", POLICE.email, case.now, {"step": 1, "role": "parks"}),
+        Record("rejected", POLICE.email, case.now, {"step": "1", "role": "police"}),
+        Record("returned", POLICE.email, case.now, {}),
+        Record("step_started", "system", case.now, {"step": 2, "roles": []}),
+        Record("claimed", POLICE.email, case.now, {"step": 1}),
+        Record("escalated", "system", case.now, {"step": 1}),
+    ]
+    assert case.state == before
+
+
+def test_naive_times_are_read_as_utc():
+    case = Case(make_form(SINGLE))
+    naive = T0.replace(tzinfo=None)
+    case.history = [Record("step_started", "system", naive, {"step": 0, "roles": ["dispatch"]})]
+    [task] = case.state.tasks
+    assert (task.started_at, task.due_at) == (T0, T0 + timedelta(days=2))
+    assert [r.kind for r in workflows.due_records(case.form, case.history,
+                                                  naive + timedelta(days=2))] == ["overdue"]
+
+
+def test_replay_is_the_same_at_any_later_time():
+    case = _at_parallel_step()
+    case.decide(POLICE)
+    assert workflows.replay(case.form, case.history, T0 + timedelta(days=300)) == case.state
