@@ -88,7 +88,7 @@ def test_only_tasks_for_my_roles_soonest_due_first(client, db, forms, dee):
     page = inbox(client)
     # Due soonest first; the tree request has no due date, so it comes last.
     assert references(page) == [*potholes, *trees]
-    assert "<caption>" in page and 'scope="col"' in page
+    assert "<caption" in page and 'scope="col"' in page
 
 
 def test_overdue_is_said_in_words_and_filtered(client, db, forms, dee):
