@@ -134,6 +134,10 @@ class Submission(Base):
         Index("ix_submissions_answers_text", text(
             "jsonb_to_tsvector('simple'::regconfig, answers, '[\"string\", \"numeric\"]'::jsonb)"),
             postgresql_using="gin").ddl_if(dialect="postgresql"),
+        # PostgreSQL only: the inbox's search by reference prefix (LIKE 'X%' under any
+        # collation), migration 0004. An expression, as SQLite has no operator classes.
+        Index("ix_submissions_reference_pattern", text("reference varchar_pattern_ops"))
+        .ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -219,6 +223,7 @@ class WorkflowTask(Base):
         Index(None, "role", "state"),
         Index(None, "claimed_by", "state"),
         Index(None, "escalated_to", "state"),
+        Index(None, "form_id", "state", "due_at", "id"),  # the inbox's filter by form
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
