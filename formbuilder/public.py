@@ -145,6 +145,21 @@ def _draft(db: Session, form_id: str) -> tuple[Draft | None, str | None]:
     return draft, token if draft else None
 
 
+def _filling(db: Session, form_id: str
+             ) -> tuple[FormVersion, Form, Draft | None, str | None, bool]:
+    """The version this browser fills in, its draft, and whether it answers a return.
+
+    Normally the latest published version; but changed answers to a return for changes stay on
+    the submission's own version, even after a newer one was published or the form closed, so
+    they are asked and checked exactly as the staff member saw them.
+    """
+    draft, token = _draft(db, form_id)
+    if draft is not None and form_id in session.get("answering", {}):
+        return draft.form_version, publishing.form_of(draft.form_version), draft, token, True
+    version, form = _published(db, form_id)
+    return version, form, draft, token, False
+
+
 def _remember(form_id: str, token: str) -> None:
     saved = dict(session.get("drafts", {}))
     saved[form_id] = token
@@ -202,10 +217,9 @@ def _render_page(db: Session, form: Form, index: int, answers: Mapping[str, Any]
 @blueprint.route("/forms/<form_id>")
 def start(form_id: str) -> Any:
     with _db().session() as db:
-        _, form = _published(db, form_id)
-        if not form.is_open(date.today()):
+        _, form, draft, _, answering = _filling(db, form_id)
+        if not answering and not form.is_open(date.today()):
             return render_template("public/closed.html", form=form, today=date.today())
-        draft, _ = _draft(db, form_id)
         answers = draft.answers if draft else {}
         first = active_pages(form, answers)[0]
         return _render_page(db, form, first, answers, [])
@@ -214,13 +228,12 @@ def start(form_id: str) -> Any:
 @blueprint.route("/forms/<form_id>/<int:number>", methods=["GET", "POST"])
 def page(form_id: str, number: int) -> Any:
     with _db().session() as db:
-        version, form = _published(db, form_id)
-        if not form.is_open(date.today()):
+        version, form, draft, token, answering = _filling(db, form_id)
+        if not answering and not form.is_open(date.today()):
             return render_template("public/closed.html", form=form, today=date.today())
         index = number - 1
         if not 0 <= index < len(form.pages):
             abort(404)
-        draft, token = _draft(db, form_id)
         answers = dict(draft.answers) if draft else {}
         if request.method == "GET":
             return _render_page(db, form, index, answers, [])
@@ -267,8 +280,7 @@ def _idempotency_key(token: str) -> str:
 @blueprint.route("/forms/<form_id>/check")
 def check(form_id: str) -> Any:
     with _db().session() as db:
-        _, form = _published(db, form_id)
-        draft, token = _draft(db, form_id)
+        _, form, draft, token, _ = _filling(db, form_id)
         if draft is None or token is None:
             return redirect(url_for("public.start", form_id=form_id))
         lang = current_language()
@@ -290,7 +302,7 @@ def check(form_id: str) -> Any:
 def submit(form_id: str) -> Any:
     key = request.form.get("key", "")[:64]
     with _db().session() as db:
-        version, form = _published(db, form_id)
+        version, form, draft, token, _ = _filling(db, form_id)
         existing = submissions.get_by_key(db, form_id, key) if key else None
         if existing is None and key in session.get("resubmitted", {}):
             existing = submissions.get_by_reference(db, session["resubmitted"][key])
@@ -298,7 +310,6 @@ def submit(form_id: str) -> Any:
             return _confirmed(existing)
         if not _csrf_form(request.form).validate():
             abort(400)
-        draft, token = _draft(db, form_id)
         if draft is None or token is None or key != _idempotency_key(token):
             return redirect(url_for("public.check", form_id=form_id))
         answers = applicable_answers(form, draft.answers)

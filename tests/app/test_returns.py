@@ -207,3 +207,44 @@ def test_track_in_spanish_shows_the_steps_and_the_return_comment(app, db, form, 
     assert "Indique dónde estarán las barreras." in page
     assert "staff-only note" not in page and "@city.gov" not in page
     assert "/returned/" in page  # the resident can answer from /track too
+
+
+def test_changes_to_a_return_stay_on_the_submissions_version_after_a_newer_one(
+        app, db, form, answers, crew):
+    """A newer version (here: one more required question, and closed) does not change what a
+    resident answering a return is asked, nor the version the answers are checked against."""
+    resident = app.test_client()
+    reference = submit_with_client(resident, form, answers)
+    page = decide(clerk(app, "eve"), reference, 0, "special-events-office", "return",
+                  "Add the park's gate number.")
+    newer = dict(form.definition, open_until="2000-01-01")
+    newer["schema"] = dict(newer["schema"], required=[*newer["schema"].get("required", []),
+                                                      "badge_number"])
+    newer["schema"]["properties"] = dict(newer["schema"]["properties"], badge_number={
+        "type": "string", "title": "Your vendor badge number",
+        "title_es": "Su número de credencial de vendedor"})
+    first_page = dict(newer["ui"]["pages"][0])
+    first_page["fields"] = [*first_page["fields"], "badge_number"]
+    newer["ui"] = dict(newer["ui"], pages=[first_page, *newer["ui"]["pages"][1:]])
+    with db.session() as session:
+        version, created = publishing.publish(session, schemas.load_definition(newer))
+    assert created and version.number == 2
+    app.extensions.pop("published_versions", None)  # as another process would see it
+    assert "closed" in resident.get(f"/forms/{form.id}").get_data(as_text=True).lower()
+
+    link = link_from(page)
+    opened = resident.get(link).get_data(as_text=True)
+    resident.post(link, data={"csrf_token": csrf_token(opened)})
+    where = next(i for i, p in enumerate(form.pages) if "location" in p.fields)
+    first = resident.get(f"/forms/{form.id}/1").get_data(as_text=True)
+    assert "vendor badge number" not in first
+    change_answer(resident, form, answers, where, location="Riverside Park, gate 4")
+    assert send(resident, form.id).status_code == 302
+
+    with db.session(readonly=True) as session:
+        found = session.scalars(select(Submission).where(
+            Submission.reference == reference)).one()
+        assert found.form_version.number == 1
+        assert found.status == "in_review"
+        assert found.answers["location"] == "Riverside Park, gate 4"
+        assert "badge_number" not in found.answers
