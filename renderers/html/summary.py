@@ -243,6 +243,8 @@ class CheckAnswers:
         try:
             if is_money(question):
                 shown = format_decimal(value, format="#,##0.00", locale=locale)
+            elif _four_digit_code(question):
+                shown = str(value)  # a year or a code: 2019, not "2,019"
             else:
                 shown = format_decimal(value, locale=locale, decimal_quantization=False)
         except (ValueError, ArithmeticError):
@@ -283,3 +285,10 @@ def _moment(fmt: str | None, value: str, locale: Locale) -> str | None:
     except (ValueError, TypeError, OverflowError):
         return None
     return None
+
+
+def _four_digit_code(question: Field) -> bool:
+    """An integer question whose bounds allow four digits only, like a vehicle's year."""
+    low, high = question.schema.get("minimum"), question.schema.get("maximum")
+    return question.kind == "integer" and isinstance(low, int) and isinstance(high, int) \
+        and 1000 <= low <= high <= 9999

@@ -131,6 +131,13 @@ def test_values_read_naturally_in_each_language():
     assert spanish["¿En qué fecha empieza el evento?"] == "1 de mayo de 2026"
 
 
+def test_a_year_is_not_grouped_like_a_count():
+    form = FORMS["residential-parking-permit"]
+    vehicle = {"plate": "7ABC123", "make": "Toyota", "model": "Corolla", "year": 2019}
+    text = " ".join(rows(summary(form, {"vehicles": [vehicle]})).values())
+    assert "2019" in text and "2,019" not in text
+
+
 def test_money_and_fixed_values():
     form = FORMS["residential-parking-permit"]
     shown = rows(summary(form, {}))
