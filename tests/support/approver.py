@@ -166,16 +166,18 @@ class Approver:
 
 
 def track(page: Page, base_url: str, reference: str, email: str, *, lang: str,
-          audit: Callable[[Page], Any]) -> Locator:
+          audit: Callable[[Page], Any], audit_form: bool = True) -> Locator:
     """A resident looks the submission up on /track by reference and email; the page's main
-    area afterwards (audited)."""
+    area afterwards (audited; the empty form too unless ``audit_form`` is False, for when an
+    earlier look-up audited it already)."""
     from playwright.sync_api import expect
 
     def say(message: str) -> str:
         return gettext(lang, message)
 
     page.goto(f"{base_url.rstrip('/')}/track?lang={lang}")
-    audit(page)
+    if audit_form:
+        audit(page)
     main = page.get_by_role("main")
     main.get_by_label(say("Reference number"), exact=True).fill(reference)
     main.get_by_label(say("Email address you gave on the form"), exact=True).fill(email)
