@@ -96,7 +96,7 @@ def decide(session: Session, submission: Submission, user: Staff, step: int, rol
     page's :func:`history_length`) no longer matches; in both cases nothing is written.
     """
     moment = now or utcnow()
-    events = _locked_history(session, submission, expected_length)
+    events = _locked_history(session, submission, expected_length, (step, role))
     text = (comment or "").strip() or None
     new = workflows.decide(
         form_for(submission), submission.answers, records(events), actor=user.email,
@@ -269,17 +269,39 @@ def step_runs(form: schemas.Form, events: Sequence[Event], status: str) -> list[
 # --- Internals --------------------------------------------------------------------------------
 
 
-def _locked_history(session: Session, submission: Submission,
-                    expected_length: int | None) -> list[Event]:
+def _locked_history(session: Session, submission: Submission, expected_length: int | None,
+                    task: tuple[int, str] | None = None) -> list[Event]:
     """Lock the submission (PostgreSQL: FOR UPDATE; SQLite: the write transaction already
-    holds the database lock from BEGIN IMMEDIATE), then read its history afresh."""
+    holds the database lock from BEGIN IMMEDIATE), then read its history afresh.
+
+    With ``expected_length`` (the page's :func:`history_length`), refuse when anything that
+    happened since the page was drawn bears on ``task`` (step, role): a colleague approving or
+    claiming another role's task of the same parallel step does not, so people approving side
+    by side need not reload each other's work.
+    """
     session.execute(select(Submission.id).where(Submission.id == submission.id)
                     .with_for_update())
     session.refresh(submission)
     events = history(session, submission)
-    if expected_length is not None and history_length(events) != expected_length:
-        raise StaleHistory("The submission changed since the page was opened")
+    if expected_length is not None:
+        changes = [event for event in events if event.kind not in QUIET_KINDS]
+        since = changes[expected_length:] if 0 <= expected_length <= len(changes) else None
+        if since is None or any(_bears_on(event, task) for event in since):
+            raise StaleHistory("The submission changed since the page was opened")
     return events
+
+
+def _bears_on(event: Event, task: tuple[int, str] | None) -> bool:
+    """Whether a change made after a page was drawn alters what acting on ``task`` means."""
+    if task is None:
+        return True
+    step, role = task
+    data = event.data or {}
+    if event.kind in ("overdue", "escalated"):
+        return False  # flags on the same work; who may act is still the engine's question
+    if event.kind in ("approved", "claimed", "released") and data.get("step") == step:
+        return data.get("role") == role
+    return True
 
 
 def _append(session: Session, submission: Submission, events: list[Event],
@@ -330,7 +352,7 @@ def _claim_or_release(action: Any, session: Session, submission: Submission, use
                       step: int, role: str, now: datetime | None,
                       expected_length: int | None) -> list[Event]:
     moment = now or utcnow()
-    events = _locked_history(session, submission, expected_length)
+    events = _locked_history(session, submission, expected_length, (step, role))
     new = action(form_for(submission), records(events), actor=user.email, roles=user.roles,
                  step=step, role=role, now=moment)
     return _append(session, submission, events, new, moment)

@@ -248,3 +248,32 @@ def test_changes_to_a_return_stay_on_the_submissions_version_after_a_newer_one(
         assert found.status == "in_review"
         assert found.answers["location"] == "Riverside Park, gate 4"
         assert "badge_number" not in found.answers
+
+
+def test_colleagues_approving_a_parallel_step_side_by_side_need_not_reload(
+        app, db, form, answers, crew):
+    resident = app.test_client()
+    reference = submit_with_client(resident, form, answers)
+    decide(clerk(app, "eve"), reference, 0, "special-events-office", "approve")
+    pia, fay = clerk(app, "pia"), clerk(app, "fay")
+    pages = {who: who.client.get(f"/staff/submissions/{reference}").get_data(as_text=True)
+             for who in (pia, fay)}
+
+    def post(who, role, page=None):
+        page = page or pages[who]
+        length = re.search(r'name="history_length" value="(\d+)"', page).group(1)
+        return who.client.post(f"/staff/submissions/{reference}/decide", data={
+            "csrf_token": csrf_token(page), "history_length": length, "step": "1",
+            "role": role, "decision": "approve", "comment": ""})
+
+    assert post(pia, "police-events").status_code == 302
+    assert post(fay, "fire-marshal").status_code == 302  # drawn before police approved
+    assert [(kind, actor) for kind, actor, _ in history(db, reference)
+            if kind == "approved"][-2:] == [("approved", "pia@city.gov"),
+                                             ("approved", "fay@city.gov")]
+    assert history(db, reference)[-1][2]["step"] == 2  # transportation has started
+    # The same stale page posted again is still refused, and records nothing.
+    again = post(fay, "fire-marshal")
+    assert again.status_code == 409
+    assert "This submission changed since you opened it" in again.get_data(as_text=True)
+    assert [kind for kind, _, _ in history(db, reference)].count("approved") == 3
