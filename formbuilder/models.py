@@ -345,3 +345,33 @@ class Membership(Base):
     role: Mapped[str] = mapped_column(String(100), primary_key=True)
 
     user: Mapped[User] = relationship(back_populates="memberships")
+
+
+class Job(Base):
+    """Work that must happen outside a request (an email, a PDF, a webhook, a purge): the outbox.
+
+    A row is written in the same transaction as the change that causes it, so the work is
+    committed with it or not at all, and workers take rows from here (``formbuilder.jobs``).
+    ``key`` makes enqueueing idempotent; ``locked_by`` and ``lease_until`` say which worker runs
+    a job and until when it may: a worker that dies loses its lease and another takes over.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index(None, "state", "run_at"),
+        Index(None, "state", "lease_until"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    state: Mapped[str] = mapped_column(String(8), default="queued")  # queued running done parked
+    attempts: Mapped[int] = mapped_column(default=0)
+    max_attempts: Mapped[int] = mapped_column(default=8)
+    run_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[datetime | None]
+    locked_by: Mapped[str | None] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]

@@ -1,0 +1,275 @@
+"""The worker loop: claim due jobs, run their handlers outside the claim, record what happened.
+
+One ``Worker`` is one loop. ``formbuilder worker --concurrency N`` runs N of them in separate
+processes (PDFs are CPU-bound), ``formbuilder serve`` one in a thread of the web process, and
+tests drive ``run_once`` by hand (``tests/support/jobs.py``). A worker that is told to stop
+(SIGTERM) finishes the job it is running and hands back the rest of its batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import secrets
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+
+from formbuilder.jobs import queue, recurring
+from formbuilder.jobs.context import JobContext, Refused, Retry
+from formbuilder.jobs.registry import load_handlers, lookup
+from formbuilder.models import Job, utcnow
+
+log = logging.getLogger("formbuilder.jobs")
+
+LEASE_VARIABLE = "FORMBUILDER_JOB_LEASE_SECONDS"
+POLL_VARIABLE = "FORMBUILDER_JOB_POLL_SECONDS"
+IN_PROCESS_VARIABLE = "FORMBUILDER_IN_PROCESS_JOBS"
+# Generous, and renewed by a heartbeat while the worker lives: a lease only runs out when the
+# worker has died (or lost the database for that long).
+DEFAULT_LEASE = timedelta(minutes=5)
+DEFAULT_POLL_SECONDS = 1.0
+SCHEDULE_EVERY_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one run of one job came to."""
+
+    job_id: int
+    kind: str
+    key: str | None
+    attempt: int
+    result: str  # done | retry | parked | lost (another worker had taken the job over)
+    error: str | None = None
+    run_at: datetime | None = None  # when a retried job runs next
+    seconds: float = 0.0
+
+
+def _seconds(variable: str, default: float) -> float:
+    value = os.environ.get(variable, "").strip()
+    try:
+        return float(value) if value else default
+    except ValueError as error:
+        raise ValueError(f"{variable} must be a number of seconds, not {value!r}") from error
+
+
+def default_lease() -> timedelta:
+    return timedelta(seconds=_seconds(LEASE_VARIABLE, DEFAULT_LEASE.total_seconds()))
+
+
+def in_process_jobs_enabled() -> bool:
+    return os.environ.get(IN_PROCESS_VARIABLE, "1").strip().lower() not in ("0", "false", "no")
+
+
+class Worker:
+    """One loop taking jobs from the app's database."""
+
+    def __init__(self, app: Any, *, name: str | None = None, lease: timedelta | None = None,
+                 batch: int = 10, clock: Callable[[], datetime] | None = None,
+                 rng: random.Random | None = None) -> None:
+        load_handlers()
+        self.app = app
+        self.db = app.extensions["db"]
+        self.storage = app.extensions.get("storage")
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.lease = lease or default_lease()
+        self.batch = batch
+        self.clock = clock or utcnow
+        self.rng = rng or random.Random()
+        self.stop = threading.Event()
+
+    def run_once(self, *, schedule: bool = True) -> list[Outcome]:
+        """Claim one batch of due jobs and run it; an empty list when nothing was due."""
+        now = self.clock()
+        with self.db.session() as session:
+            if schedule:
+                recurring.schedule(session, now)
+            claimed = queue.claim(session, self.name, now, lease=self.lease, limit=self.batch)
+        outcomes = []
+        for index, job in enumerate(claimed):
+            if self.stop.is_set():
+                self._hand_back(claimed[index:])
+                break
+            outcomes.append(self.run(job))
+        return outcomes
+
+    def run(self, job: queue.Claimed) -> Outcome:
+        """Run one claimed job's handler, then record the outcome if the job is still ours."""
+        started = time.monotonic()
+        function = lookup(job.kind)
+        error: str | None = None
+        after: timedelta | None = None
+        permanent = False
+        if function is None:
+            error, permanent = f"No handler for job kind {job.kind}", True
+        else:
+            context = JobContext(app=self.app, db=self.db, storage=self.storage, job_id=job.id,
+                                 attempt=job.attempt, clock=self.clock, kind=job.kind,
+                                 key=job.key)
+            try:
+                with self.app.app_context():
+                    function(context, job.payload)
+            except Refused as refusal:
+                error, permanent = refusal.reason or "Refused", True
+            except Retry as retry:
+                error, after = retry.reason or "Retry", retry.after
+            except Exception as failure:
+                log.exception("Job %s (%s) failed on attempt %d", job.id, job.kind, job.attempt)
+                error = f"{type(failure).__name__}: {failure}".strip()
+        return self._record(job, error, after, permanent, time.monotonic() - started)
+
+    def _record(self, job: queue.Claimed, error: str | None, after: timedelta | None,
+                permanent: bool, seconds: float) -> Outcome:
+        now = self.clock()
+        run_at = None
+        with self.db.session() as session:
+            if error is None:
+                result = "done"
+                held = queue.complete(session, job.id, self.name, now)
+                if held:
+                    recurring.schedule_next(session, job.kind, now)
+            elif permanent or job.attempt >= job.max_attempts:
+                result = "parked"
+                if not permanent:
+                    error = f"{error} (gave up after {job.attempt} attempts)"
+                held = queue.park(session, job.id, self.name, now, error)
+            else:
+                result = "retry"
+                run_at = now + (after if after is not None
+                                else queue.backoff(job.attempt, self.rng))
+                held = queue.requeue(session, job.id, self.name, run_at, error)
+        if not held:
+            result = "lost"
+        outcome = Outcome(job.id, job.kind, job.key, job.attempt, result, error, run_at, seconds)
+        _log(outcome)
+        return outcome
+
+    def _hand_back(self, jobs: list[queue.Claimed]) -> None:
+        """Give jobs claimed but not started back to the queue, their attempt not counted."""
+        with self.db.session() as session:
+            for job in jobs:
+                session.execute(update(Job).where(
+                    Job.id == job.id, Job.state == "running", Job.locked_by == self.name)
+                    .values(state="queued", attempts=Job.attempts - 1, lease_until=None,
+                            locked_by=None))
+
+    def renew_leases(self) -> int:
+        with self.db.session() as session:
+            return queue.renew(session, self.name, self.clock() + self.lease)
+
+    def run_forever(self, *, until_idle: bool = False, poll: float | None = None) -> None:
+        """Poll until ``stop`` is set (or, with ``until_idle``, until nothing is due).
+
+        A heartbeat thread renews this worker's leases while it lives, so a long handler
+        keeps its job; a database that goes away is waited out, never a crash.
+        """
+        poll = _seconds(POLL_VARIABLE, DEFAULT_POLL_SECONDS) if poll is None else poll
+        heartbeat = threading.Thread(target=self._heartbeat, name=f"{self.name} heartbeat",
+                                     daemon=True)
+        heartbeat.start()
+        scheduled_at = -SCHEDULE_EVERY_SECONDS
+        log.info("Job worker %s started", self.name)
+        try:
+            while not self.stop.is_set():
+                schedule = time.monotonic() - scheduled_at >= SCHEDULE_EVERY_SECONDS
+                try:
+                    outcomes = self.run_once(schedule=schedule)
+                except Exception:
+                    log.exception("Job worker %s could not use the database; waiting",
+                                  self.name)
+                    self.stop.wait(max(poll, 1.0) * 5)
+                    continue
+                if schedule:
+                    scheduled_at = time.monotonic()
+                if not outcomes:
+                    if until_idle:
+                        break
+                    self.stop.wait(poll)
+        finally:
+            self.stop.set()
+            heartbeat.join(timeout=5)
+            log.info("Job worker %s stopped", self.name)
+
+    def _heartbeat(self) -> None:
+        every = max(self.lease.total_seconds() / 3, 0.05)
+        while not self.stop.wait(every):
+            try:
+                self.renew_leases()
+            except Exception:
+                log.exception("Job worker %s could not renew its leases", self.name)
+
+
+def _log(outcome: Outcome) -> None:
+    where = f"job {outcome.job_id} ({outcome.kind}) attempt {outcome.attempt}"
+    if outcome.result == "done":
+        log.info("%s: done in %.2f s", where, outcome.seconds)
+    elif outcome.result == "retry":
+        log.warning("%s: will retry at %s: %s", where,
+                    outcome.run_at.isoformat() if outcome.run_at else "?", outcome.error)
+    elif outcome.result == "parked":
+        log.error("%s: parked: %s", where, outcome.error)
+    else:
+        log.warning("%s: another worker took it over; its outcome was not recorded", where)
+
+
+def start_in_process(app: Any) -> Worker:
+    """One worker in a daemon thread of this process (``formbuilder serve``); stop it with
+    ``worker.stop.set()``."""
+    worker = Worker(app)
+    thread = threading.Thread(target=worker.run_forever, name="formbuilder jobs", daemon=True)
+    thread.start()
+    return worker
+
+
+def configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(processName)s %(levelname)s %(message)s")
+
+
+def run_in_this_process(*, once: bool) -> None:
+    """A worker process's life: stop gracefully on SIGTERM or SIGINT."""
+    from formbuilder.app import create_app
+
+    configure_logging()
+    worker = Worker(create_app())
+
+    def stop(_signal: int, _frame: Any) -> None:
+        worker.stop.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    worker.run_forever(until_idle=once)
+
+
+def run_processes(concurrency: int, *, once: bool) -> int:
+    """``concurrency`` worker processes; SIGTERM or SIGINT here stops them all gracefully.
+
+    Returns how many of them ended with an error.
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    children = [context.Process(target=run_in_this_process, kwargs={"once": once},
+                                name=f"worker-{number}") for number in range(1, concurrency + 1)]
+
+    def forward(_signal: int, _frame: Any) -> None:
+        for child in children:
+            if child.pid is not None and child.is_alive():
+                os.kill(child.pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    for child in children:
+        child.start()
+    for child in children:
+        child.join()
+    return sum(1 for child in children if child.exitcode not in (0, None))

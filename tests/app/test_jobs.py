@@ -1,0 +1,216 @@
+"""The job outbox and its workers, on SQLite and PostgreSQL: nothing enqueued is lost, nothing
+is run by two workers at once, failures back off and end up parked for an admin."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from job_handlers import empty_runs_table, job_runs
+from jobs import run_jobs
+from sqlalchemy import func, select
+from staff import make_app
+
+from formbuilder.database import Database
+from formbuilder.jobs import JobError, enqueue, queue, recurring
+from formbuilder.jobs.worker import Worker
+from formbuilder.models import Job
+
+NOW = datetime(2030, 3, 4, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def app(db: Database, tmp_path: Path) -> Any:
+    empty_runs_table(db)
+    return make_app(db, tmp_path)
+
+
+def jobs(db: Database) -> list[Job]:
+    with db.session() as session:  # committed, so the rows stay readable
+        return list(session.scalars(select(Job).order_by(Job.id)))
+
+
+def add(db: Database, kind: str = "test.record", payload: dict | None = None, **options: Any
+        ) -> None:
+    with db.session() as session:
+        enqueue(session, kind, payload or {}, **{"run_at": NOW, **options})
+
+
+def test_a_job_is_enqueued_with_the_callers_transaction(app: Any, db: Database):
+    with pytest.raises(RuntimeError), db.session() as session:
+        enqueue(session, "test.record", {"label": "lost"})
+        raise RuntimeError("the change that caused it failed")
+    assert jobs(db) == []
+    with db.session() as session:
+        enqueue(session, "test.record", {"label": "kept"})
+    [job] = jobs(db)
+    assert (job.kind, job.payload, job.state, job.attempts, job.max_attempts) == \
+        ("test.record", {"label": "kept"}, "queued", 0, 8)
+
+
+def test_a_second_enqueue_of_the_same_key_is_ignored(app: Any, db: Database):
+    with db.session() as session:
+        enqueue(session, "test.record", {"label": "first"}, key="receipt:1", run_at=NOW)
+        enqueue(session, "test.record", {"label": "second"}, key="receipt:1", run_at=NOW)
+    assert [job.payload["label"] for job in jobs(db)] == ["first"]
+    run_jobs(app, now=NOW)
+    add(db, payload={"label": "third"}, key="receipt:1")
+    assert [(job.payload["label"], job.state) for job in jobs(db)] == [("first", "done")]
+
+
+def test_a_payload_that_is_not_json_is_refused_at_once(db: Database):
+    with db.session() as session, pytest.raises(JobError, match="must be JSON"):
+        enqueue(session, "test.record", {"when": NOW})
+    with db.session() as session, pytest.raises(JobError, match="time zone"):
+        enqueue(session, "test.record", {}, run_at=datetime(2030, 1, 1))
+
+
+def test_a_due_job_runs_once_and_is_done(app: Any, db: Database):
+    add(db, payload={"label": "hello"})
+    add(db, payload={"label": "later"}, run_at=NOW + timedelta(hours=1))
+    outcomes = run_jobs(app, now=NOW)
+    assert [(o.kind, o.result, o.attempt) for o in outcomes] == [("test.record", "done", 1)]
+    assert [(run.label, run.attempt) for run in job_runs(db)] == [("hello", 1)]
+    done, later = jobs(db)
+    assert (done.state, done.attempts, done.finished_at, done.locked_by, done.lease_until) == \
+        ("done", 1, NOW, None, None)
+    assert later.state == "queued"
+    assert run_jobs(app, now=NOW) == []
+    assert [o.result for o in run_jobs(app, now=NOW + timedelta(hours=1))] == ["done"]
+
+
+def test_a_failing_job_backs_off_exponentially_then_is_parked(app: Any, db: Database):
+    add(db, payload={"fail": "error"}, max_attempts=3)
+    [first] = run_jobs(app, now=NOW)
+    assert first.result == "retry"
+    assert first.error == "RuntimeError: Something unexpected broke"
+    assert NOW + timedelta(seconds=24) <= first.run_at <= NOW + timedelta(seconds=36)
+    assert run_jobs(app, now=first.run_at - timedelta(seconds=1)) == []
+    [second] = run_jobs(app, now=first.run_at)
+    assert (second.result, second.attempt) == ("retry", 2)
+    assert timedelta(seconds=48) <= second.run_at - first.run_at <= timedelta(seconds=72)
+    [third] = run_jobs(app, now=second.run_at)
+    assert third.result == "parked"
+    [job] = jobs(db)
+    assert (job.state, job.attempts) == ("parked", 3)
+    assert job.last_error == "RuntimeError: Something unexpected broke (gave up after 3 attempts)"
+    assert run_jobs(app, now=NOW + timedelta(days=30)) == []
+
+
+def test_backoff_is_capped_at_an_hour():
+    assert queue.backoff(30) <= timedelta(hours=1)
+    assert queue.backoff(1) >= timedelta(seconds=24)
+
+
+def test_retry_after_overrides_the_backoff_and_a_later_success_is_done(app: Any, db: Database):
+    add(db, payload={"fail": "retry-after", "fail_times": 1})
+    [first] = run_jobs(app, now=NOW)
+    assert (first.result, first.error, first.run_at) == \
+        ("retry", "The test server said: in five minutes", NOW + timedelta(minutes=5))
+    [second] = run_jobs(app, now=NOW + timedelta(minutes=5))
+    assert (second.result, second.attempt) == ("done", 2)
+    assert [run.attempt for run in job_runs(db)] == [1, 2]
+
+
+def test_refused_parks_at_once_with_the_reason(app: Any, db: Database):
+    add(db, payload={"fail": "refuse"})
+    [outcome] = run_jobs(app, now=NOW)
+    assert outcome.result == "parked"
+    [job] = jobs(db)
+    assert (job.state, job.attempts, job.last_error) == \
+        ("parked", 1, "The address <b>x</b> has a line break in it")
+
+
+def test_a_job_of_an_unknown_kind_is_parked_not_retried(app: Any, db: Database):
+    add(db, kind="removed.long.ago")
+    [outcome] = run_jobs(app, now=NOW)
+    assert (outcome.result, outcome.error) == \
+        ("parked", "No handler for job kind removed.long.ago")
+    assert run_jobs(app, now=NOW + timedelta(days=1)) == []
+
+
+def test_a_job_whose_worker_died_is_taken_over_when_its_lease_expires(app: Any, db: Database):
+    add(db, payload={"label": "orphan"})
+    with db.session() as session:
+        [claimed] = queue.claim(session, "dead-worker", NOW, lease=timedelta(minutes=5))
+    assert claimed.attempt == 1
+    assert run_jobs(app, now=NOW + timedelta(minutes=4)) == []
+    [outcome] = run_jobs(app, now=NOW + timedelta(minutes=5))
+    assert (outcome.result, outcome.attempt) == ("done", 2)
+    with db.session() as session:  # the dead worker's late word changes nothing
+        assert not queue.complete(session, claimed.id, "dead-worker", NOW)
+        assert not queue.requeue(session, claimed.id, "dead-worker", NOW, "late")
+    [job] = jobs(db)
+    assert (job.state, job.attempts) == ("done", 2)
+
+
+def test_a_job_that_kills_its_worker_every_time_is_parked(app: Any, db: Database):
+    add(db, max_attempts=2)
+    moment = NOW
+    for _ in range(2):
+        with db.session() as session:
+            assert len(queue.claim(session, "doomed", moment, lease=timedelta(minutes=1))) == 1
+        moment += timedelta(minutes=1)
+    assert run_jobs(app, now=moment) == []
+    [job] = jobs(db)
+    assert job.state == "parked"
+    assert job.last_error.startswith("The worker running attempt 2 stopped before it finished")
+    assert job_runs(db) == []
+
+
+def test_a_stopping_worker_hands_back_the_jobs_it_has_not_started(app: Any, db: Database):
+    for number in range(3):
+        add(db, payload={"label": f"job {number}"})
+    worker = Worker(app, name="stopping", clock=lambda: NOW)
+    worker.stop.set()
+    assert worker.run_once(schedule=False) == []
+    assert [(job.state, job.attempts, job.locked_by) for job in jobs(db)] == \
+        [("queued", 0, None)] * 3
+
+
+def test_two_workers_never_run_one_job_twice(app: Any, db: Database):
+    with db.session() as session:
+        for number in range(200):
+            enqueue(session, "test.record", {"label": str(number)})
+    workers = [Worker(app, name=f"worker-{n}", batch=5) for n in (1, 2)]
+    threads = [threading.Thread(target=w.run_forever, kwargs={"until_idle": True, "poll": 0})
+               for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    runs = job_runs(db)
+    assert sorted(run.label for run in runs) == sorted(str(n) for n in range(200))
+    assert len({run.job_id for run in runs}) == 200
+    with db.session(readonly=True) as session:
+        assert session.scalar(select(func.count()).where(
+            Job.kind == "test.record", Job.state != "done")) == 0
+
+
+def test_recurring_jobs_run_once_per_slot_whatever_the_number_of_workers(
+        app: Any, db: Database, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(recurring, "SCHEDULE", {
+        "routing.overdue": recurring.Recurring("routing.overdue", timedelta(minutes=15))})
+    first = [Worker(app, name=f"w{n}", clock=lambda: NOW) for n in (1, 2)]
+    outcomes = [o for w in first for o in w.run_once()]
+    assert [(o.kind, o.key, o.result) for o in outcomes] == \
+        [("routing.overdue", "routing.overdue:2030-03-04T09:30Z", "done")]
+    [done, waiting] = jobs(db)
+    assert done.state == "done"
+    assert (waiting.key, waiting.state, waiting.run_at) == \
+        ("routing.overdue:2030-03-04T09:45Z", "queued", NOW + timedelta(minutes=15))
+    assert run_jobs(app, now=NOW + timedelta(minutes=14), recurring=True) == []
+    later = NOW + timedelta(minutes=16)
+    second = [o for n in (1, 2) for o in run_jobs(app, now=later, recurring=True, name=f"w{n}")]
+    assert [(o.key, o.result) for o in second] == \
+        [("routing.overdue:2030-03-04T09:45Z", "done")]
+    assert len(jobs(db)) == 3
+
+
+def test_slots_start_at_the_period(app: Any):
+    assert recurring.slot(timedelta(days=1), NOW) == datetime(2030, 3, 4, tzinfo=UTC)
+    assert recurring.slot(timedelta(minutes=15), NOW + timedelta(minutes=14)) == \
+        NOW + timedelta(minutes=0)
