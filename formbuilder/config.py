@@ -20,6 +20,14 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_NAME": "formbuilder_session",
     "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 30,  # as long as a draft is kept
     "CITY_NAME": "City of Example",
+    # Email (formbuilder.mail): "smtp" sends, "log" keeps each message under instance/mail/.
+    "SMTP_HOST": "127.0.0.1",
+    "SMTP_PORT": 25,
+    "SMTP_STARTTLS": False,
+    "SMTP_SSL": False,
+    "SMTP_TIMEOUT": 10.0,
+    "MAIL_FROM": "City of Example <forms@example.gov>",
+    "BASE_URL": "http://127.0.0.1:5000",  # links in emails, which are built outside requests
 }
 
 _FROM_ENV = {
@@ -30,7 +38,14 @@ _FROM_ENV = {
     "FORMBUILDER_OIDC_ISSUER": "OIDC_ISSUER",
     "FORMBUILDER_OIDC_CLIENT_ID": "OIDC_CLIENT_ID",
     "FORMBUILDER_OIDC_CLIENT_SECRET": "OIDC_CLIENT_SECRET",
+    "FORMBUILDER_SMTP_HOST": "SMTP_HOST",
+    "FORMBUILDER_SMTP_USERNAME": "SMTP_USERNAME",
+    "FORMBUILDER_SMTP_PASSWORD": "SMTP_PASSWORD",
+    "FORMBUILDER_MAIL_FROM": "MAIL_FROM",
+    "FORMBUILDER_MAIL": "MAIL",
+    "FORMBUILDER_BASE_URL": "BASE_URL",
 }
+_TRUE = ("1", "true", "yes", "on")
 
 
 def from_environment() -> dict[str, Any]:
@@ -38,6 +53,17 @@ def from_environment() -> dict[str, Any]:
                                 if os.environ.get(env)}
     if os.environ.get("FORMBUILDER_SECURE_COOKIES", "").lower() in ("1", "true", "yes"):
         settings["SESSION_COOKIE_SECURE"] = True
+    for env, key in (("FORMBUILDER_SMTP_STARTTLS", "SMTP_STARTTLS"),
+                     ("FORMBUILDER_SMTP_SSL", "SMTP_SSL")):
+        if os.environ.get(env):
+            settings[key] = os.environ[env].lower() in _TRUE
+    for env, key, kind in (("FORMBUILDER_SMTP_PORT", "SMTP_PORT", int),
+                           ("FORMBUILDER_SMTP_TIMEOUT", "SMTP_TIMEOUT", float)):
+        if os.environ.get(env):
+            settings[key] = kind(os.environ[env])
+    if "MAIL" not in settings:
+        # Without a mail server named, `make run` keeps messages on disk instead of failing.
+        settings["MAIL"] = "smtp" if os.environ.get("FORMBUILDER_SMTP_HOST") else "log"
     return settings
 
 

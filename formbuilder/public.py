@@ -30,6 +30,7 @@ from flask import (
 from sqlalchemy.orm import Session
 
 from formbuilder import catalogue as catalogue_search
+from formbuilder import notifications
 from formbuilder.attachments import store_uploads
 from formbuilder.forms import CsrfForm as CsrfForm
 from formbuilder.forms import csrf_form as _csrf_form
@@ -345,16 +346,41 @@ def done(form_id: str, reference: str) -> str:
     return render_template("public/done.html", form=form, reference=reference)
 
 
-@blueprint.route("/forms/<form_id>/saved")
-def saved(form_id: str) -> str:
+@blueprint.route("/forms/<form_id>/saved", methods=["GET", "POST"])
+def saved(form_id: str) -> Any:
+    """The resume link, and a box to have it emailed (a job: nothing is sent in the request)."""
     with _db().session() as db:
         _, form = _published(db, form_id)
         draft, token = _draft(db, form_id)
         if draft is None or token is None:
             abort(404)
         link = url_for("public.resume", token=token, _external=True)
+        email, error, sent_to = "", None, None
+        if request.method == "POST":
+            if not _csrf_form(request.form).validate():
+                abort(400)
+            email = request.form.get("email", "").strip()[:320]
+            error = _resume_email_error(email)
+            if error is None:
+                notifications.send_resume_link(db, draft, token, email,
+                                               lang=current_language(),
+                                               secret_key=current_app.config["SECRET_KEY"])
+                sent_to = email
         return render_template("public/saved.html", form=form, link=link,
-                               expires=draft.expires_at.date())
+                               expires=draft.expires_at.date(), csrf=_csrf_form(),
+                               email=email, error=error, sent_to=sent_to), 400 if error else 200
+
+
+def _resume_email_error(email: str) -> str | None:
+    from formbuilder.mail.addresses import BadAddress, check_address
+
+    if not email:
+        return gettext("Enter your email address")
+    try:
+        check_address(email)
+    except BadAddress:
+        return gettext("Enter an email address in the correct format, like name@example.com")
+    return None
 
 
 @blueprint.route("/resume/<token>")

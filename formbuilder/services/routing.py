@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 import schemas
 import workflows
+from formbuilder import notifications
 from formbuilder.models import Attachment, Event, Submission, WorkflowTask, utcnow
 from formbuilder.services.drafts import attachment_ids
 from formbuilder.services.publishing import form_of
@@ -312,6 +313,8 @@ def _append(session: Session, submission: Submission, events: list[Event],
     session.flush()
     if added:
         _sync(session, submission, [*events, *added], now)
+        # Emails (and webhooks) commit with the events that cause them, or not at all.
+        notifications.after_events(session, submission, added)
     return added
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from formbuilder import notifications
 from formbuilder.models import Attachment, Event, FormVersion, Submission, utcnow
 from formbuilder.services import routing
 from formbuilder.services.publishing import form_of
@@ -57,7 +58,9 @@ def create_submission(session: Session, version: FormVersion, answers: Mapping[s
             submission = _store(session, version, _plain(answers), language=language,
                                 idempotency_key=idempotency_key, actor=actor, at=moment)
             _link(session, submission, version.form_id, attachment_ids)
-            routing.start(session, submission, moment)
+            routing.start(session, submission, moment)  # its events notify from _append
+            notifications.after_events(session, submission, [
+                e for e in routing.history(session, submission) if e.kind == "submitted"])
     except IntegrityError:
         winner = get_by_key(session, version.form_id, idempotency_key) \
             if idempotency_key is not None else None

@@ -1,0 +1,133 @@
+"""A real SMTP server on loopback for the mail tests (aiosmtpd), and a server that hangs.
+
+:class:`MailServer` stores every message it accepts, parsed with the ``email`` package, and
+can be told to misbehave the ways real servers do: answer 421 to the next few messages,
+refuse some recipients with 550, or not offer SMTPUTF8.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Received:
+    sender: str
+    recipients: list[str]
+    message: EmailMessage
+    raw: bytes
+    options: list[str]
+
+    @property
+    def message_id(self) -> str:
+        return str(self.message["Message-ID"])
+
+
+@dataclass
+class _Handler:
+    received: list[Received] = field(default_factory=list)
+    refuse: set[str] = field(default_factory=set)  # recipients answered 550
+    busy: int = 0  # answer the next this many DATA commands 421
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          rcpt_options: list[str]) -> str:
+        if address.lower() in self.refuse:
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            if self.busy > 0:
+                self.busy -= 1
+                return "421 4.3.2 Too busy, try again later"
+            raw = envelope.original_content or envelope.content
+            message = message_from_bytes(raw, policy=policy.default)
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
+                                          message, raw, list(envelope.mail_options)))
+        return "250 OK"
+
+
+class MailServer:
+    """An SMTP server on 127.0.0.1:``port`` until :meth:`stop`."""
+
+    def __init__(self, port: int | None = None, *, smtputf8: bool = True) -> None:
+        self.port = port or free_port()
+        self.handler = _Handler()
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
+                                     enable_SMTPUTF8=smtputf8)
+
+    def start(self) -> MailServer:
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    @property
+    def received(self) -> list[Received]:
+        with self.handler.lock:
+            return list(self.handler.received)
+
+    def config(self, **extra: Any) -> dict[str, Any]:
+        """App settings that send to this server."""
+        return {"MAIL": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": self.port,
+                "SMTP_TIMEOUT": 5.0, "MAIL_FROM": "City of Example <forms@example.gov>",
+                **extra}
+
+
+@contextmanager
+def mail_server(**options: Any) -> Iterator[MailServer]:
+    server = MailServer(**options).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def hanging_server() -> Iterator[int]:
+    """A port that accepts connections and never says a word; yields the port."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            held.append(connection)
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join()
+        for connection in held:
+            connection.close()
+        listener.close()
