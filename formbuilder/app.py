@@ -54,6 +54,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth)
     app.register_blueprint(admin)
     app.register_blueprint(oidc)
+    from formbuilder.jobs.views import blueprint as jobs
+
+    app.register_blueprint(jobs)
     return app
 
 

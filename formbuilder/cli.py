@@ -283,10 +283,47 @@ def _pdf_bytes(app: Flask, form_id: str | None, reference: str | None, lang: str
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
-    """Serve the app (one process; use gunicorn 'formbuilder.wsgi:app' for several)."""
+    """Serve the app (one process; use gunicorn 'formbuilder.wsgi:app' for several).
+
+    Background jobs run in a thread of this process too, unless FORMBUILDER_IN_PROCESS_JOBS=0
+    (then run `formbuilder worker` beside it).
+    """
     from werkzeug.serving import run_simple
+
+    from formbuilder.jobs import worker as jobs_worker
 
     app = _app()
     app.extensions["db"].upgrade()
-    click.echo(f"Serving on http://{host}:{port}")
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    background = None
+    if jobs_worker.in_process_jobs_enabled():
+        jobs_worker.configure_logging()
+        background = jobs_worker.start_in_process(app)
+    click.echo(f"Serving on http://{host}:{port}"
+               + (" (with a job worker)" if background else " (jobs run elsewhere)"))
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    finally:
+        if background is not None:
+            background.stop.set()
+
+
+@main.command()
+@click.option("--concurrency", "-c", default=1, show_default=True,
+              type=click.IntRange(1, 64), help="Worker processes to run.")
+@click.option("--once", is_flag=True, help="Run the jobs due now, then exit (for cron).")
+def worker(concurrency: int, once: bool) -> None:
+    """Run background jobs (emails, PDFs, webhooks, reminders, purges) until SIGTERM.
+
+    A stopped worker finishes the job it is running first; a killed one loses nothing: its
+    jobs run again once their lease expires.
+    """
+    from formbuilder.jobs import worker as jobs_worker
+
+    if concurrency == 1:
+        jobs_worker.run_in_this_process(once=once)
+        return
+    jobs_worker.configure_logging()
+    failed = jobs_worker.run_processes(concurrency, once=once)
+    if failed:
+        click.echo(f"{failed} worker process{'es' if failed != 1 else ''} failed.", err=True)
+        sys.exit(1)

@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from job_handlers import empty_runs_table, job_runs
 from jobs import run_jobs
 from sqlalchemy import func, select
-from staff import make_app
+from staff import StaffActions, csrf_token, make_app, make_staff
 
+from formbuilder.cli import main as cli
 from formbuilder.database import Database
 from formbuilder.jobs import JobError, enqueue, queue, recurring
 from formbuilder.jobs.worker import Worker
@@ -214,3 +216,74 @@ def test_slots_start_at_the_period(app: Any):
     assert recurring.slot(timedelta(days=1), NOW) == datetime(2030, 3, 4, tzinfo=UTC)
     assert recurring.slot(timedelta(minutes=15), NOW + timedelta(minutes=14)) == \
         NOW + timedelta(minutes=0)
+
+
+JOBS_PAGE = "/staff/admin/jobs"
+
+
+def parked_job(app: Any, db: Database) -> int:
+    add(db, payload={"fail": "refuse"}, key="welcome:<script>")
+    add(db, payload={"label": "fine"})
+    run_jobs(app, now=NOW)
+    [job] = [job for job in jobs(db) if job.state == "parked"]
+    return job.id
+
+
+def test_admins_see_parked_jobs_with_their_reason_and_retry_them(app: Any, db: Database):
+    job_id = parked_job(app, db)
+    add(db, payload={"fail": "retry"})
+    run_jobs(app, now=NOW)
+    client = app.test_client()
+    make_staff(db, "boss@city.gov", admin=True)
+    StaffActions(client).sign_in("boss@city.gov")
+    page = client.get(JOBS_PAGE).get_data(as_text=True)
+    assert "The address &lt;b&gt;x&lt;/b&gt; has a line break in it" in page
+    assert "welcome:&lt;script&gt;" in page and "<script>" not in page
+    assert "The test server said: try later" in page  # failing, will retry
+    assert "Done: 1" in page and "Parked: 1" in page
+    response = client.post(f"{JOBS_PAGE}/{job_id}/retry", data={"csrf_token": csrf_token(page)})
+    assert response.status_code == 302
+    [job] = [job for job in jobs(db) if job.id == job_id]
+    assert (job.state, job.attempts, job.finished_at) == ("queued", 0, None)
+    assert "will run again shortly" in client.get(JOBS_PAGE).get_data(as_text=True)
+    [outcome] = [o for o in run_jobs(app) if o.job_id == job_id]
+    assert (outcome.attempt, outcome.result) == (1, "parked")  # refused again, as before
+
+
+def test_the_jobs_page_is_for_admins_only_and_retry_needs_the_csrf_token(
+        app: Any, db: Database):
+    job_id = parked_job(app, db)
+    client = app.test_client()
+    assert client.get(JOBS_PAGE).status_code in (302, 401, 403)
+    make_staff(db, "clerk@city.gov", ["parks"])
+    make_staff(db, "boss@city.gov", admin=True)
+    staff = StaffActions(client)
+    staff.sign_in("clerk@city.gov")
+    assert client.get(JOBS_PAGE).status_code == 403
+    token = csrf_token(client.get("/track").get_data(as_text=True))
+    assert client.post(f"{JOBS_PAGE}/{job_id}/retry",
+                       data={"csrf_token": token}).status_code == 403
+    staff.sign_out()
+    staff.sign_in("boss@city.gov")
+    assert client.post(f"{JOBS_PAGE}/{job_id}/retry", data={}).status_code == 400
+    assert client.post(f"{JOBS_PAGE}/{job_id}/retry",
+                       data={"csrf_token": "forged"}).status_code == 400
+    token = csrf_token(client.get(JOBS_PAGE).get_data(as_text=True))
+    assert client.post(f"{JOBS_PAGE}/999999/retry", data={"csrf_token": token}).status_code \
+        == 404
+    assert [job.state for job in jobs(db) if job.id == job_id] == ["parked"]
+
+
+def test_the_worker_command_runs_the_due_jobs_and_exits_with_once(
+        app: Any, db: Database, monkeypatch: pytest.MonkeyPatch):
+    if db.dialect != "sqlite":
+        pytest.skip("the command's database is given by URL; tests/load runs it on PostgreSQL")
+    monkeypatch.setenv("FORMBUILDER_DATABASE_URL", str(db.url))
+    monkeypatch.setenv("FORMBUILDER_EXTRA_HANDLER_MODULES", "job_handlers")
+    with db.session() as session:
+        for number in range(3):
+            enqueue(session, "test.record", {"label": f"cli {number}"})
+    result = CliRunner().invoke(cli, ["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert sorted(run.label for run in job_runs(db)) == ["cli 0", "cli 1", "cli 2"]
+    assert {job.state for job in jobs(db) if job.kind == "test.record"} == {"done"}
