@@ -17,7 +17,7 @@ from typing import Any
 
 import jsonschema
 
-from schemas import semantics
+from schemas import semantics, webhooks
 from schemas.drafts import (
     detect_draft,
     id_from_filename,
@@ -26,7 +26,7 @@ from schemas.drafts import (
 )
 from schemas.fields import FieldCollector
 from schemas.localized import Localized, localized, translation_languages
-from schemas.model import NOTIFY_EVENTS, Form, Page, Retention, Step, parse_duration
+from schemas.model import NOTIFY_EVENTS, Form, Page, Retention, Step, Webhook, parse_duration
 from schemas.problems import FormError, Problem
 from schemas.schema_checks import TYPE_WORDS, check_schema
 from schemas.source import Source, parse, read
@@ -48,7 +48,7 @@ LATER_RULES = frozenset({
     "reserved_name", "unsafe_pattern", "unknown_field", "not_on_page", "page_twice",
     "nested_on_page", "asked_later", "widget", "labels", "translation", "applicant_email",
     "step_twice", "assignee", "escalation", "wrong_draft", "condition", "date",
-    "duplicate_key", "unknown_keyword", "unknown_format",
+    "duplicate_key", "unknown_keyword", "unknown_format", "webhook",
 })
 
 
@@ -165,6 +165,8 @@ def build(source: Source, *, published: bool = False) -> tuple[Form | None, list
     ]
     for path, message, code in findings:
         add(path, message, code)
+    for path, message, code, severity in webhooks.check_webhooks(definition.get("webhooks")):
+        add(path, message, code, severity)
     if errors_only(problems):
         return None, _sorted(problems)
     return _form(definition, draft, fields, languages, source.name), _sorted(problems)
@@ -248,6 +250,8 @@ def _where(path: Path) -> str:
         return f"Page {path[2] + 1}" if isinstance(path[2], int) else "`ui.pages`"
     if path[0] == "ui" and len(path) >= 2:
         return f"The hints for `{path[1]}`"
+    if path[0] == "webhooks" and len(path) >= 2 and isinstance(path[1], int):
+        return f"Webhook {path[1] + 1}"
     return f"`{'.'.join(str(p) for p in path)}`"
 
 
@@ -290,6 +294,9 @@ def _form(definition: Mapping[str, Any], draft: str, fields: dict, languages: tu
         open_until=_date(definition.get("open_until")),
         routing=tuple(_step(s, fields) for s in definition.get("routing") or []),
         notify=notify,
+        webhooks=tuple(Webhook(url=hook["url"].strip(), on=tuple(hook.get("on") or
+                                                                 Webhook.on))
+                       for hook in definition.get("webhooks") or []),
         ui=ui,
         definition=definition,
         source_name=name,

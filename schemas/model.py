@@ -61,6 +61,18 @@ class Retention:
         return f"{self.count} {self.unit}{'s' if self.count != 1 else ''}"
 
 
+WEBHOOK_EVENTS = ("submit", "decision")
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """An address another city system receives a form's news at; the secret that signs what
+    is sent lives in the server's settings, never in the form file."""
+
+    url: str
+    on: tuple[str, ...] = WEBHOOK_EVENTS
+
+
 @dataclass(frozen=True)
 class Page:
     title: Localized
@@ -107,6 +119,7 @@ class Form:
     open_until: date | None = None
     routing: tuple[Step, ...] = ()
     notify: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    webhooks: tuple[Webhook, ...] = ()
     ui: Mapping[str, Any] = field(default_factory=dict)
     definition: Mapping[str, Any] = field(default_factory=dict)
     source_name: str = ""
