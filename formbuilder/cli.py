@@ -227,6 +227,31 @@ def overdue() -> None:
 
 
 @main.command()
+@click.option("--dry-run", is_flag=True, help="List what would be purged; change nothing.")
+def purge(dry_run: bool) -> None:
+    """Delete closed submissions past their form's retention, keeping a record of each (the
+    daily purge job runs the same); also expired drafts and abandoned uploads."""
+    from formbuilder import retention
+    from formbuilder.models import utcnow
+
+    app = _app()
+    database, now = app.extensions["db"], utcnow()
+    if dry_run:
+        due, drafts, uploads = retention.preview(database, now)
+        for item in due:
+            click.echo(f"{item.reference}\t{item.form_id}\tsubmitted "
+                       f"{item.submitted_at:%Y-%m-%d}\tdue {item.due_at:%Y-%m-%d}")
+        click.echo(f"Would purge {len(due)} submission{'s' if len(due) != 1 else ''}, "
+                   f"{drafts} expired draft{'s' if drafts != 1 else ''} and {uploads} "
+                   f"abandoned upload{'s' if uploads != 1 else ''}. Nothing was changed.")
+        return
+    report = retention.purge(database, app.extensions["storage"], now)
+    click.echo(f"Purged {report.submissions} submission{'s' if report.submissions != 1 else ''}"
+               f" ({report.events} history events, {report.files} files), {report.drafts} "
+               f"expired drafts and {report.abandoned_uploads} abandoned uploads.")
+
+
+@main.command()
 @click.argument("form_id", required=False)
 @click.option("--submission", "reference", default=None,
               help="Print this submission (its reference) instead of a blank form.")

@@ -130,6 +130,8 @@ class Submission(Base):
     __table_args__ = (
         UniqueConstraint("form_id", "idempotency_key"),
         Index(None, "form_id", "created_at"),
+        # The retention purge: a version's closed cases, oldest change first (migration 0006).
+        Index(None, "form_version_id", "status", "updated_at"),
         # PostgreSQL only: the inbox's search by answer text (``services.inbox``).
         Index("ix_submissions_answers_text", text(
             "jsonb_to_tsvector('simple'::regconfig, answers, '[\"string\", \"numeric\"]'::jsonb)"),
@@ -375,3 +377,22 @@ class Job(Base):
     last_error: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+
+
+class PurgedSubmission(Base):
+    """What is left of a submission its form's ``retention`` ran out for: proof that it existed
+    and was purged on time, with nothing about the person (no answers, no emails, no files)."""
+
+    __tablename__ = "purged_submissions"
+    __table_args__ = (Index(None, "form_id", "purged_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    form_id: Mapped[str] = mapped_column(String(63))
+    form_version: Mapped[int]
+    status: Mapped[str] = mapped_column(String(32))
+    submitted_at: Mapped[datetime]
+    closed_at: Mapped[datetime]
+    purged_at: Mapped[datetime]
+    events: Mapped[int]
+    attachments: Mapped[int]

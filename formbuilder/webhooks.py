@@ -127,17 +127,23 @@ def enqueue_for(session: Session, submission: Submission, events: Sequence[Event
         for hook in form.webhooks:
             if on not in hook.on:
                 continue
-            digest = hashlib.sha256(hook.url.encode()).hexdigest()[:16]
             enqueue(session, KIND, {"url": hook.url, "id": delivery, "type": kind,
                                     "reference": submission.reference, "body": body},
-                    key=f"{job_key_prefix(submission.reference)}{delivery}:{digest}")
+                    key=job_key(submission.reference, delivery, hook.url))
             queued += 1
     return queued
 
 
-def job_key_prefix(reference: str) -> str:
-    """Every delivery job about a submission has a key starting so: the purge finds them."""
-    return f"webhook:{reference}:"
+def job_key(reference: str, delivery: str, url: str) -> str:
+    """A delivery's job key: one job per event and address, found again by the purge."""
+    return f"webhook:{reference}:{delivery}:{hashlib.sha256(url.encode()).hexdigest()[:16]}"
+
+
+def job_keys(reference: str, event_ids: Sequence[int], urls: Sequence[str]) -> list[str]:
+    """Every key a delivery about these events could have had: the purge deletes those jobs,
+    whose bodies hold the answers."""
+    deliveries = [f"fb_evt_{i}{suffix}" for i in event_ids for suffix in ("", "_outcome")]
+    return [job_key(reference, d, url) for d in deliveries for url in urls]
 
 
 def _body(delivery: str, kind: str, event: Event, submission: Submission, status: str,
