@@ -24,15 +24,14 @@ from functools import lru_cache
 from typing import Any
 
 import jinja2
-from jinja2 import pass_context
 from markupsafe import Markup
 
 from renderers.html.questions import Attachments, QuestionBuilder
 from renderers.html.summary import ChangeUrl, CheckAnswers, error_items
 from renderers.html.text import field_id, format_description, safe_url
 from renderers.html.views import Question
+from renderers.templating import translated_environment
 from schemas.fields import Field
-from schemas.i18n import translations
 from schemas.model import Form
 
 __all__ = [
@@ -50,33 +49,10 @@ __all__ = [
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-@pass_context
-def _gettext(context: jinja2.runtime.Context, message: str) -> str:
-    return translations(context.get("lang")).gettext(message)
-
-
-@pass_context
-def _ngettext(context: jinja2.runtime.Context, singular: str, plural: str, count: int) -> str:
-    return translations(context.get("lang")).ngettext(singular, plural, count)
-
-
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    """The renderer's Jinja environment: autoescaping everything, with the i18n extension.
-
-    One environment serves every language: its gettext reads ``lang`` from the template
-    context, so no request ever swaps translations under another request's feet (installing a
-    language's translations per render would not be thread-safe on a shared environment).
-    """
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("renderers.html", "templates"),
-        autoescape=True,
-        extensions=["jinja2.ext.i18n"],
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+    """The renderer's Jinja environment (see ``renderers.templating``)."""
+    env = translated_environment("renderers.html")
     env.filters["description"] = format_description
     env.filters["safe_url"] = safe_url
     env.globals["field_id"] = field_id

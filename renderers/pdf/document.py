@@ -20,7 +20,6 @@ from typing import Any
 
 import jinja2
 from babel.dates import format_datetime
-from jinja2 import pass_context
 from markupsafe import Markup
 from weasyprint import HTML, Attachment
 
@@ -28,39 +27,18 @@ from renderers.html.summary import _locale
 from renderers.html.text import format_description
 from renderers.html.values import file_size
 from renderers.pdf.fetcher import ASSET, FetchAttachment, SafeFetcher
-from schemas.i18n import gettext, translations
+from renderers.templating import translated_environment
+from schemas.i18n import gettext
 
 PDF_VARIANT = "pdf/a-3b"
 ANSWERS_NAME = "answers.json"
 _COUNTER = re.compile(r"%\((n|total)\)d")
 
 
-@pass_context
-def _gettext(context: jinja2.runtime.Context, message: str, **params: Any) -> str:
-    text = translations(context.get("lang")).gettext(message)
-    return text % params if params else text
-
-
-@pass_context
-def _ngettext(context: jinja2.runtime.Context, singular: str, plural: str, count: int,
-              **params: Any) -> str:
-    text = translations(context.get("lang")).ngettext(singular, plural, count)
-    return text % {"num": count, **params}
-
-
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    """The PDF templates' environment: autoescaping, strict, translated from the context's
-    ``lang`` (one environment for every language, as in ``renderers.html``)."""
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("renderers.pdf", "templates"),
-        autoescape=True,
-        extensions=["jinja2.ext.i18n"],
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+    """The PDF templates' environment (see ``renderers.templating``)."""
+    env = translated_environment("renderers.pdf")
     env.filters["description"] = format_description
     env.filters["file_size"] = file_size
     env.globals["stylesheet"] = ASSET + "pdf.css"

@@ -88,6 +88,9 @@ def expected_words(form: schemas.Form, case: Filled, lang: str) -> list[str]:
             return question.label_for(value, lang)
         if isinstance(value, bool):
             return "Yes" if value else "No"
+        if isinstance(value, int) and 1000 <= question.schema.get("minimum", 0) \
+                and question.schema.get("maximum", 10_000) <= 9999:
+            return str(value)  # a year: 2019
         if isinstance(value, int | float):
             money = question.ui.get("widget") == "money"
             return format_decimal(value, format="#,##0.00" if money else None, locale=lang)
