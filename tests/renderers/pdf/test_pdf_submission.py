@@ -88,7 +88,7 @@ def expected_words(form: schemas.Form, case: Filled, lang: str) -> list[str]:
             return question.label_for(value, lang)
         if isinstance(value, bool):
             return "Yes" if value else "No"
-        if isinstance(value, int) and 1000 <= question.schema.get("minimum", 0) \
+        if isinstance(value, int) and question.schema.get("minimum", 0) >= 1000 \
                 and question.schema.get("maximum", 10_000) <= 9999:
             return str(value)  # a year: 2019
         if isinstance(value, int | float):
