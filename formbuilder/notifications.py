@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import schemas
+from formbuilder import webhooks
 from formbuilder.jobs import enqueue
 from formbuilder.models import Draft, Event, Membership, Submission, User
 from formbuilder.services.publishing import form_of
@@ -51,7 +52,7 @@ def after_events(session: Session, submission: Submission, events: Sequence[Even
         for recipient, kind, lang in _emails(session, form, submission, event, events):
             enqueue(session, "email", {"event": event.id, "to": recipient, "kind": kind,
                                        "lang": lang}, key=email_key(str(event.id), recipient))
-    # TODO: formbuilder.webhooks.enqueue_for(session, submission, events) once it exists.
+    webhooks.enqueue_for(session, submission, events)
 
 
 def send_resume_link(session: Session, draft: Draft, token: str, address: str, *,

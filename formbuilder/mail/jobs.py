@@ -79,9 +79,9 @@ def mail_settings(app: Flask) -> MailSettings:
 
 
 def _keep(app: Flask, message: Any, to: str, msgid: str) -> None:
-    """FORMBUILDER_MAIL=log: the message as an .eml file under instance/mail/, by Message-ID,
-    so a resend overwrites its first copy."""
-    folder = Path(app.instance_path) / "mail"
+    """FORMBUILDER_MAIL=log: the message as an .eml file in FORMBUILDER_MAIL_DIR (default
+    instance/mail/), named by Message-ID, so a resend overwrites its first copy."""
+    folder = Path(app.config.get("MAIL_DIR") or Path(app.instance_path) / "mail")
     folder.mkdir(parents=True, exist_ok=True)
     del message["To"]
     message["To"] = to

@@ -38,7 +38,6 @@ def build(letter: Letter, settings: MailSettings, *, lang: str, msgid: str,
     message["Message-ID"] = msgid
     message["Date"] = format_datetime(date)  # type: ignore[arg-type]
     message["Auto-Submitted"] = "auto-generated"  # no out-of-office replies, please
-    message["Content-Language"] = lang
     message.set_content(_render("mail/letter.txt", letter, lang), cte="quoted-printable")
     message.add_alternative(_render("mail/letter.html", letter, lang), subtype="html",
                             cte="quoted-printable")
@@ -46,6 +45,7 @@ def build(letter: Letter, settings: MailSettings, *, lang: str, msgid: str,
         maintype, _, subtype = item.media_type.partition("/")
         message.add_attachment(item.data, maintype=maintype, subtype=subtype,
                                filename=item.name)
+    message["Content-Language"] = lang  # last: setting the content clears Content-* headers
     return message
 
 

@@ -57,7 +57,11 @@ def send(settings: MailSettings, message: EmailMessage, recipient: Recipient) ->
         _raise_for(error.smtp_code, error.smtp_error, "The mail server refused the message",
                    permanent=not isinstance(error, smtplib.SMTPSenderRefused |
                                             smtplib.SMTPAuthenticationError))
-    except TimeoutError as error:
+    except (TimeoutError, smtplib.SMTPServerDisconnected) as error:
+        if not isinstance(error, TimeoutError) and not isinstance(error.__context__,
+                                                                  TimeoutError):
+            raise TemporaryFailure(f"The mail server {settings.host}:{settings.port} closed "
+                                   f"the connection: {error}") from error
         raise TemporaryFailure(f"The mail server {settings.host}:{settings.port} did not "
                                f"answer within {settings.timeout:g} s") from error
     except (OSError, smtplib.SMTPException) as error:
