@@ -271,8 +271,8 @@ def address_refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> s
               ("is_loopback", "a loopback address (this server itself)"),
               ("is_link_local", "a link-local address (like a cloud's metadata service)"),
               ("is_multicast", "a multicast address"),
-              ("is_private", "a private network address"),
-              ("is_reserved", "a reserved address")]
+              ("is_reserved", "a reserved address"),
+              ("is_private", "a private network address")]
     for attribute, words in checks:
         if getattr(address, attribute):
             return words
