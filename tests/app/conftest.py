@@ -7,16 +7,13 @@ other's tables. Without a reachable PostgreSQL server its tests are skipped, exc
 
 from __future__ import annotations
 
-import os
-import secrets
 import shutil
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy
+from databases import postgresql_schema, reachable_postgresql
 from sqlalchemy import text
 
 import schemas
@@ -24,45 +21,13 @@ from formbuilder.database import Database
 from formbuilder.models import Base, FormVersion
 from formbuilder.services import publishing
 
-POSTGRESQL_URL = os.environ.get("FORMBUILDER_TEST_POSTGRESQL_URL",
-                                "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(scope="session")
 def postgresql_url() -> str:
     """The test server's URL, once it has answered."""
-    engine = sqlalchemy.create_engine(POSTGRESQL_URL, connect_args={"connect_timeout": 5})
-    unreachable = None
-    try:
-        engine.connect().close()
-    except sqlalchemy.exc.OperationalError as error:
-        unreachable = str(error.orig or error).strip().splitlines()[0]
-    finally:
-        engine.dispose()
-    if unreachable:
-        message = (f"PostgreSQL is not reachable at {POSTGRESQL_URL} ({unreachable}). "
-                   "Start it, or point FORMBUILDER_TEST_POSTGRESQL_URL at a server.")
-        if os.environ.get("CI"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    return POSTGRESQL_URL
-
-
-@contextmanager
-def postgresql_schema(url: str) -> Iterator[str]:
-    """A new, uniquely named schema for the lifetime of the block."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    name = f"t_{worker}_{secrets.token_hex(4)}"
-    engine = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            connection.execute(text(f"CREATE SCHEMA {name}"))
-        yield name
-    finally:
-        with engine.connect() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
-        engine.dispose()
+    return reachable_postgresql()
 
 
 @pytest.fixture(scope="session")

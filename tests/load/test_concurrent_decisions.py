@@ -8,16 +8,10 @@ measures time.
 
 from __future__ import annotations
 
-import os
-import secrets
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
-import sqlalchemy
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from staff import make_staff
 
 import schemas
@@ -27,44 +21,12 @@ from formbuilder.models import Event, Submission, WorkflowTask
 from formbuilder.services import publishing, routing
 from formbuilder.services.submissions import create_submission
 
-POSTGRESQL_URL = os.environ.get("FORMBUILDER_TEST_POSTGRESQL_URL",
-                                "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 THREADS = 8
 WHEN = datetime(2030, 6, 1, 12, tzinfo=UTC)
 FORM = {"id": "pothole-report", "title": "Report a pothole", "reference_prefix": "PW",
         "routing": [{"step": "Dispatch review", "assign": "dispatch"},
                     {"step": "Supervisor approval", "assign": "supervisor"}],
         "schema": {"type": "object", "properties": {"location": {"type": "string"}}}}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        db = Database(f"sqlite:///{tmp_path / 'load.db'}", pool_size=THREADS, max_overflow=0)
-        db.upgrade()
-        yield db
-        db.dispose()
-        return
-    admin = sqlalchemy.create_engine(POSTGRESQL_URL, isolation_level="AUTOCOMMIT",
-                                     connect_args={"connect_timeout": 5})
-    try:
-        admin.connect().close()
-    except sqlalchemy.exc.OperationalError as error:
-        admin.dispose()
-        message = f"PostgreSQL is not reachable at {POSTGRESQL_URL} ({error.orig})."
-        if os.environ.get("CI"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    schema = f"t_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{secrets.token_hex(4)}"
-    db = Database(POSTGRESQL_URL, schema=schema, pool_size=THREADS, max_overflow=0)
-    try:
-        db.upgrade()
-        yield db
-    finally:
-        db.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        admin.dispose()
 
 
 def test_eight_simultaneous_approvals_record_one(database: Database):

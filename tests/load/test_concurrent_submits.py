@@ -8,18 +8,12 @@ them may leave a gap or a duplicate. Nothing here measures time.
 
 from __future__ import annotations
 
-import os
 import queue
 import random
-import secrets
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
-import sqlalchemy
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 import schemas
 from formbuilder.database import Database
@@ -27,8 +21,6 @@ from formbuilder.models import Event, FormVersion, Submission
 from formbuilder.services import publishing
 from formbuilder.services.submissions import UnusableAttachments, create_submission
 
-POSTGRESQL_URL = os.environ.get("FORMBUILDER_TEST_POSTGRESQL_URL",
-                                "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 THREADS = 20
 SUBMISSIONS = 500
 DUPLICATES = 40
@@ -39,39 +31,6 @@ WHEN = datetime(2030, 6, 1, 12, tzinfo=UTC)
 
 class Crash(Exception):
     """A failure after the submission was created, before the transaction commits."""
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        db = Database(f"sqlite:///{tmp_path / 'load.db'}", pool_size=THREADS, max_overflow=0)
-        db.upgrade()
-        yield db
-        db.dispose()
-        return
-    admin = sqlalchemy.create_engine(POSTGRESQL_URL, isolation_level="AUTOCOMMIT",
-                                     connect_args={"connect_timeout": 5})
-    unreachable = None
-    try:
-        admin.connect().close()
-    except sqlalchemy.exc.OperationalError as error:
-        unreachable = str(error.orig or error).strip().splitlines()[0]
-    if unreachable:
-        admin.dispose()
-        message = f"PostgreSQL is not reachable at {POSTGRESQL_URL} ({unreachable})."
-        if os.environ.get("CI"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    schema = f"t_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{secrets.token_hex(4)}"
-    db = Database(POSTGRESQL_URL, schema=schema, pool_size=THREADS, max_overflow=0)
-    try:
-        db.upgrade()
-        yield db
-    finally:
-        db.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        admin.dispose()
 
 
 def plan() -> list[tuple[str, str]]:
