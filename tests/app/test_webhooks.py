@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
+import ssl
+import subprocess
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -155,6 +158,13 @@ def test_a_return_tells_its_comment_and_on_limits_the_news(db, app, publish_form
     returned = next(json.loads(b) for p, _, b in receiver.received if p == "/decisions")
     assert (returned["comment"], returned["submission"]["status"]) == \
         ("Add a photo", "returned")
+    with db.session() as session:
+        submission = session.scalars(select(Submission)).one()
+        routing.resubmit(session, submission, {"location": "Main St, north side"})
+    run_jobs(app, now=utcnow())
+    again = json.loads(receiver.received[-1][2])
+    assert (receiver.paths()[-1], again["type"], again["answers"]["location"]) == \
+        ("/submits", "submission.resubmitted", "Main St, north side")
 
 
 def test_enqueueing_the_same_events_again_adds_no_delivery(db, publish_form, receiver):
@@ -311,6 +321,41 @@ def test_a_signature_is_refused_when_old_or_from_the_future():
     assert not webhooks.verify(SECRET, header, body, now=sent - timedelta(minutes=6))
     assert not webhooks.verify(SECRET, "t=abc,v1=00", body, now=sent)
     assert not webhooks.verify(SECRET, "garbage", body, now=sent)
+
+
+@pytest.fixture
+def tls_receiver(tmp_path) -> Iterator[tuple[int, ssl.SSLContext]]:
+    """An HTTPS receiver on 127.0.0.1 whose certificate names only receiver.test, and a client
+    context that trusts that certificate."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "2", "-subj", "/CN=receiver.test", "-addext",
+                    "subjectAltName=DNS:receiver.test"], check=True, capture_output=True)
+    server = Receiver()
+    served = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    served.load_cert_chain(cert, key)
+    server.server.socket = served.wrap_socket(server.server.socket, server_side=True)
+    client = ssl.create_default_context(cafile=str(cert))
+    yield server.server.server_port, client
+    server.close()
+
+
+def test_https_dials_the_checked_address_and_checks_the_certificate_for_the_name(
+        tls_receiver):
+    port, trusted = tls_receiver
+    # receiver.test resolves nowhere: the connection goes to the address the guard checked,
+    # while TLS and the Host header still speak to the name.
+    named = webhooks.Target("https", "receiver.test", port, "/in", "127.0.0.1")
+    answer = webhooks.post(named, b"{}", {}, timeout=5, tls=trusted)
+    assert answer.status == 200
+    wrong = webhooks.Target("https", "other.test", port, "/in", "127.0.0.1")
+    with pytest.raises(ssl.SSLCertVerificationError):
+        webhooks.post(wrong, b"{}", {}, timeout=5, tls=trusted)
+    with pytest.raises(ssl.SSLCertVerificationError):
+        webhooks.post(named, b"{}", {}, timeout=5)  # not signed by an authority we trust
 
 
 def test_at_most_64_kb_of_an_answer_is_read(receiver):
