@@ -14,9 +14,12 @@ from schemas import FormError, load
 from schemas import check as check_form
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from flask import Flask
     from sqlalchemy.orm import Session
 
+    from formbuilder.database import Database
     from formbuilder.models import User
 
 
@@ -231,11 +234,24 @@ def overdue() -> None:
 def purge(dry_run: bool) -> None:
     """Delete closed submissions past their form's retention, keeping a record of each (the
     daily purge job runs the same); also expired drafts and abandoned uploads."""
-    from formbuilder import retention
+    from sqlalchemy.exc import SQLAlchemyError
+
     from formbuilder.models import utcnow
 
     app = _app()
     database, now = app.extensions["db"], utcnow()
+    try:
+        _purge(app, database, now, dry_run)
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        click.echo(f"The database could not be used ({reason}). Is it up to date? "
+                   "Run `formbuilder db upgrade`.", err=True)
+        sys.exit(1)
+
+
+def _purge(app: Flask, database: Database, now: datetime, dry_run: bool) -> None:
+    from formbuilder import retention
+
     if dry_run:
         due, drafts, uploads = retention.preview(database, now)
         for item in due:

@@ -215,3 +215,17 @@ def test_the_purge_command_and_its_dry_run(db, publish_form, tmp_path, monkeypat
     assert result.exit_code == 0, result.output
     assert "Purged 1 submission (1 history events, 0 files)" in result.output
     assert references(db) == set()
+
+
+def test_the_purge_command_explains_a_database_that_is_not_set_up(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from formbuilder import cli
+    from formbuilder.database import Database
+
+    empty = Database(f"sqlite:///{tmp_path / 'empty.db'}")
+    monkeypatch.setattr(cli, "_app", lambda: make_app(empty, tmp_path))
+    result = CliRunner().invoke(cli.main, ["purge", "--dry-run"])
+    empty.dispose()
+    assert result.exit_code == 1
+    assert "Run `formbuilder db upgrade`." in result.output
