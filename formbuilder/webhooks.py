@@ -53,6 +53,8 @@ TIMEOUT_SECONDS = 10.0
 MAX_RESPONSE_BYTES = 64 * 1024
 SIGNATURE_TOLERANCE = timedelta(minutes=5)
 LONGEST_RETRY_AFTER = timedelta(hours=1)
+# With the job system's backoff (30 s doubling to an hour), about ten hours of trying.
+MAX_ATTEMPTS = 16
 USER_AGENT = "formbuilder-webhooks/1"
 
 # What each history event means to a receiver: (the form's `on` that wants it, its type).
@@ -130,7 +132,8 @@ def enqueue_for(session: Session, submission: Submission, events: Sequence[Event
                 continue
             enqueue(session, KIND, {"url": hook.url, "id": delivery, "type": kind,
                                     "reference": submission.reference, "body": body},
-                    key=job_key(submission.reference, delivery, hook.url))
+                    key=job_key(submission.reference, delivery, hook.url),
+                    max_attempts=MAX_ATTEMPTS)
             queued += 1
     return queued
 
@@ -193,9 +196,15 @@ def describe_files(value: Any, files: Mapping[str, Mapping[str, Any]]) -> Any:
 
 
 def sign(secret: str, body: bytes, timestamp: int) -> str:
-    """The ``Formbuilder-Signature`` header for ``body`` sent at ``timestamp`` (Unix time)."""
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={digest.hexdigest()}"
+    """The ``Formbuilder-Signature`` header for ``body`` sent at ``timestamp`` (Unix time).
+
+    ``secret`` may list several secrets separated by commas while one replaces another: the
+    header then carries one ``v1`` per secret, and a receiver holding either accepts it.
+    """
+    signed = f"{timestamp}.".encode() + body
+    digests = [hmac.new(key.strip().encode(), signed, hashlib.sha256).hexdigest()
+               for key in secret.split(",") if key.strip()]
+    return ",".join([f"t={timestamp}", *(f"v1={digest}" for digest in digests)])
 
 
 def verify(secret: str, header: str, body: bytes, *, now: datetime,
@@ -215,7 +224,8 @@ def verify(secret: str, header: str, body: bytes, *, now: datetime,
         return False
     if abs(now.timestamp() - timestamp) > tolerance.total_seconds():
         return False
-    expected = sign(secret, body, timestamp).rsplit("v1=", 1)[1]
+    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body,
+                        hashlib.sha256).hexdigest()
     return any(hmac.compare_digest(expected, given) for given in parts.get("v1", []))
 
 

@@ -312,6 +312,16 @@ def test_the_setting_lets_the_city_reach_its_own_network():
                            allow_private=True).address == "10.20.30.40"
 
 
+def test_while_a_secret_is_replaced_both_sign():
+    body = b'{"id":"fb_evt_2"}'
+    sent = datetime(2030, 1, 1, tzinfo=UTC)
+    header = webhooks.sign("new-secret, old-secret", body, int(sent.timestamp()))
+    assert header.count("v1=") == 2
+    assert webhooks.verify("new-secret", header, body, now=sent)
+    assert webhooks.verify("old-secret", header, body, now=sent)
+    assert not webhooks.verify("other-secret", header, body, now=sent)
+
+
 def test_a_signature_is_refused_when_old_or_from_the_future():
     body = b'{"id":"fb_evt_1"}'
     sent = datetime(2030, 1, 1, tzinfo=UTC)
