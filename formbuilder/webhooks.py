@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import schemas
 from formbuilder.jobs import JobContext, Refused, Retry, enqueue, handler
 from formbuilder.models import ATTACHMENT_ID_PREFIX, Attachment, Event, Submission
 from formbuilder.services.publishing import form_of
@@ -116,16 +117,14 @@ def enqueue_for(session: Session, submission: Submission, events: Sequence[Event
 
     status = state_of(session, submission).status
     answers = describe_files(submission.answers or {}, _files_of(session, submission))
-    news: list[tuple[str, str, Event, dict[str, Any]]] = []
-    for event in wanted:
-        on, kind = TRIGGERS[event.kind]
-        news.append((on, kind, event, {}))
+    # (the `on` that wants it, its type, the event it tells of, whether it is the outcome)
+    news = [(*TRIGGERS[event.kind], event, False) for event in wanted]
     decided = [e for e in wanted if e.kind in FINAL]
     if status in FINAL and decided:
-        news.append(("decision", f"submission.{status}", decided[-1], {"outcome": True}))
+        news.append(("decision", f"submission.{status}", decided[-1], True))
     queued = 0
-    for on, kind, event, extra in news:
-        delivery = f"fb_evt_{event.id}" + ("_outcome" if extra else "")
+    for on, kind, event, outcome in news:
+        delivery = f"fb_evt_{event.id}" + ("_outcome" if outcome else "")
         body = _body(delivery, kind, event, submission, status, answers, form)
         for hook in form.webhooks:
             if on not in hook.on:
@@ -151,7 +150,7 @@ def job_keys(reference: str, event_ids: Sequence[int], urls: Sequence[str]) -> l
 
 
 def _body(delivery: str, kind: str, event: Event, submission: Submission, status: str,
-          answers: Mapping[str, Any], form: Any) -> str:
+          answers: Mapping[str, Any], form: schemas.Form) -> str:
     """The JSON text sent, fixed once: what the receiver learns, and nothing about staff."""
     payload: dict[str, Any] = {
         "id": delivery,
