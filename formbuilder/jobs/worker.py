@@ -231,8 +231,11 @@ def start_in_process(app: Any) -> Worker:
 
 
 def configure_logging() -> None:
+    """Each job's outcome on standard error; the PDF library's progress notes left out."""
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(processName)s %(levelname)s %(message)s")
+    for chatty in ("weasyprint", "fontTools"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 def run_in_this_process(*, once: bool) -> None:
@@ -251,25 +254,55 @@ def run_in_this_process(*, once: bool) -> None:
 
 
 def run_processes(concurrency: int, *, once: bool) -> int:
-    """``concurrency`` worker processes; SIGTERM or SIGINT here stops them all gracefully.
+    """``concurrency`` worker processes, replaced when one dies; SIGTERM or SIGINT here stops
+    them all gracefully. Returns how many ended with an error (only counted with ``once``).
 
-    Returns how many of them ended with an error.
+    The app's modules are imported here, before forking, so a replacement starts in
+    milliseconds; no database connection is opened here, so none is shared by children.
     """
     import multiprocessing
+    from multiprocessing.connection import wait
 
-    context = multiprocessing.get_context("spawn")
-    children = [context.Process(target=run_in_this_process, kwargs={"once": once},
-                                name=f"worker-{number}") for number in range(1, concurrency + 1)]
+    import formbuilder.app  # noqa: F401 - imported once, before forking
+
+    load_handlers()
+    context = multiprocessing.get_context("fork")
+    stopping = threading.Event()
+    children: dict[int, Any] = {}
+
+    def start(number: int) -> None:
+        child = context.Process(target=run_in_this_process, kwargs={"once": once},
+                                name=f"worker-{number}")
+        child.start()
+        children[number] = child
 
     def forward(_signal: int, _frame: Any) -> None:
-        for child in children:
+        stopping.set()
+        for child in children.values():
             if child.pid is not None and child.is_alive():
                 os.kill(child.pid, signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
-    for child in children:
-        child.start()
-    for child in children:
-        child.join()
-    return sum(1 for child in children if child.exitcode not in (0, None))
+    for number in range(1, concurrency + 1):
+        start(number)
+    failed = 0
+    while children:
+        wait([child.sentinel for child in children.values()])
+        for number, child in list(children.items()):
+            if child.is_alive():
+                continue
+            child.join()
+            del children[number]
+            if child.exitcode == 0 or stopping.is_set():
+                continue
+            if once:
+                failed += 1
+                continue
+            log.error("Job worker process %s ended with %s; starting another", child.pid,
+                      f"signal {-child.exitcode}" if child.exitcode < 0
+                      else f"status {child.exitcode}")
+            stopping.wait(0.5)  # a child that dies at once must not spin the machine
+            if not stopping.is_set():
+                start(number)
+    return failed

@@ -1,0 +1,178 @@
+"""Real ``formbuilder worker`` processes killed with SIGKILL mid-job, twenty times, on SQLite
+and on PostgreSQL: no job is lost, every job ends done, repeats are counted and printed.
+
+``formbuilder worker --concurrency 3`` runs three worker processes and replaces one that
+dies; each kill lands on a worker process while it runs ``test.record`` jobs (each records
+its run, then sleeps briefly). The lease is two seconds here
+(``FORMBUILDER_JOB_LEASE_SECONDS``), so the survivors take over a killed worker's jobs
+quickly. Then the command is stopped with SIGTERM (its workers finish their jobs and exit
+cleanly) and ``formbuilder worker --once`` drains the rest. Delivery is at least once: a job
+killed mid-run runs again, so the repeats are at most the kills. Nothing asserts on time.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import sqlalchemy
+from job_handlers import empty_runs_table, job_runs
+from sqlalchemy import func, select, text
+
+from formbuilder.database import Database
+from formbuilder.jobs import enqueue
+from formbuilder.models import Job
+
+POSTGRESQL_URL = os.environ.get("FORMBUILDER_TEST_POSTGRESQL_URL",
+                                "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+SUPPORT = Path(__file__).parent.parent / "support"
+KILLS = 20
+BATCH_OF_JOBS = 60
+JOB_SLEEP = 0.05
+ALIVE = 3  # worker processes under one `formbuilder worker --concurrency 3`
+LEASE_SECONDS = 2
+WAIT_LIMIT = 60.0  # seconds a single step may take before the test gives up (not a measure)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'jobs.db'}"
+        return
+    admin = sqlalchemy.create_engine(POSTGRESQL_URL, isolation_level="AUTOCOMMIT",
+                                     connect_args={"connect_timeout": 5})
+    try:
+        admin.connect().close()
+    except sqlalchemy.exc.OperationalError as error:
+        admin.dispose()
+        message = f"PostgreSQL is not reachable at {POSTGRESQL_URL} ({error.orig or error})."
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    schema = f"t_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{secrets.token_hex(4)}"
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        # The worker processes reach the schema through the URL: libpq's options.
+        yield f"{POSTGRESQL_URL}?options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()
+
+
+def command() -> list[str]:
+    script = Path(sys.executable).parent / "formbuilder"
+    if script.exists():
+        return [str(script), "worker"]
+    return [sys.executable, "-c", "from formbuilder.cli import main; main()", "worker"]
+
+
+class Workers:
+    """Worker processes started and killed by the test, with their logs in ``folder``."""
+
+    def __init__(self, url: str, folder: Path) -> None:
+        self.folder = folder
+        self.started = 0
+        path = os.pathsep.join(p for p in (str(SUPPORT), os.environ.get("PYTHONPATH")) if p)
+        self.env = {**os.environ, "FORMBUILDER_DATABASE_URL": url, "PYTHONPATH": path,
+                    "FORMBUILDER_EXTRA_HANDLER_MODULES": "job_handlers",
+                    "FORMBUILDER_JOB_LEASE_SECONDS": str(LEASE_SECONDS),
+                    "FORMBUILDER_JOB_POLL_SECONDS": "0.05",
+                    "FORMBUILDER_SECRET_KEY": "test-secret",
+                    "FORMBUILDER_UPLOAD_DIR": str(folder / "uploads")}
+
+    def start(self, *options: str) -> subprocess.Popen[bytes]:
+        self.started += 1
+        log = (self.folder / f"worker-{self.started}.log").open("wb")
+        return subprocess.Popen([*command(), *options], env=self.env, stdout=log,
+                                stderr=subprocess.STDOUT)
+
+
+
+def wait_for(condition, what: str) -> None:
+    deadline = time.monotonic() + WAIT_LIMIT
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"Gave up waiting: {what}")
+        time.sleep(0.02)
+
+
+def waiting_jobs(database: Database) -> int:
+    with database.session(readonly=True) as session:
+        return session.scalar(select(func.count()).select_from(Job).where(
+            Job.kind == "test.record", Job.state != "done")) or 0
+
+
+def add_jobs(database: Database, count: int, first: int) -> None:
+    with database.session() as session:
+        for number in range(first, first + count):
+            enqueue(session, "test.record", {"label": str(number), "sleep": JOB_SLEEP},
+                    max_attempts=100)
+
+
+def test_killed_workers_lose_no_job(database_url: str, tmp_path: Path):
+    database = Database(database_url)
+    database.upgrade()
+    empty_runs_table(database)
+    enqueued = BATCH_OF_JOBS * 2
+    add_jobs(database, enqueued, 0)
+    workers = Workers(database_url, tmp_path)
+    supervisor = workers.start("--concurrency", str(ALIVE))
+    killed: set[str] = set()
+    rng = random.Random(7)
+    try:
+        for _ in range(KILLS):
+            working: list[str] = []
+
+            def found(into: list[str] = working) -> bool:
+                into[:] = sorted({r.worker for r in job_runs(database)} - killed)
+                return bool(into)
+
+            wait_for(found, "a worker process to run jobs")
+            if waiting_jobs(database) < BATCH_OF_JOBS:  # keep work for every kill to land on
+                add_jobs(database, BATCH_OF_JOBS, enqueued)
+                enqueued += BATCH_OF_JOBS
+            time.sleep(rng.uniform(0, JOB_SLEEP))
+            victim = rng.choice(working)
+            os.kill(int(victim), signal.SIGKILL)
+            killed.add(victim)
+        supervisor.send_signal(signal.SIGTERM)  # its workers finish their jobs and stop
+        assert supervisor.wait(timeout=WAIT_LIMIT) == 0
+    finally:
+        if supervisor.poll() is None:
+            supervisor.kill()
+            supervisor.wait()
+    for _ in range(3):  # jobs a killed worker held wait for its lease to expire
+        assert workers.start("--once").wait(timeout=WAIT_LIMIT * 2) == 0
+        if not waiting_jobs(database):
+            break
+        time.sleep(LEASE_SECONDS + 0.5)
+
+    runs = job_runs(database)
+    with database.session(readonly=True) as session:
+        states = dict(session.execute(select(Job.state, func.count()).where(
+            Job.kind == "test.record").group_by(Job.state)).all())
+    assert states == {"done": enqueued}
+    labels = {run.label for run in runs}
+    assert labels == {str(n) for n in range(enqueued)}  # every job ran at least once
+    repeats = len(runs) - len(labels)
+    print(f"\n{database.dialect}: {enqueued} jobs, {KILLS} worker processes killed mid-job, "
+          f"{len(runs)} runs, {repeats} repeats")
+    assert 0 < repeats <= KILLS  # the kills landed mid-job; only their jobs ran again
+    # The workers stopped with SIGTERM finished what they had started: nothing they ran ran
+    # again afterwards.
+    polite = [run for run in runs if run.worker not in killed]
+    assert polite
+    assert not [run for run in runs for mine in polite
+                if run.label == mine.label and run.id > mine.id]
+    database.dispose()
