@@ -30,6 +30,10 @@ from formbuilder.services.publishing import form_of
 
 STAFF_LANGUAGE = "en"
 KEY_LENGTH = 255
+# With the job system's backoff (doubling from 30 s, at most an hour apart) this is about a
+# day of retries before an email is parked for an admin: a mail server down overnight loses
+# nothing. A worker killed mid-batch also costs each job of its batch an attempt.
+EMAIL_MAX_ATTEMPTS = 24
 DEFAULTS: Mapping[str, tuple[str, ...]] = {
     "on_submit": ("applicant",),
     "on_decision": ("applicant",),
@@ -51,7 +55,8 @@ def after_events(session: Session, submission: Submission, events: Sequence[Even
     for event in events:
         for recipient, kind, lang in _emails(session, form, submission, event, events):
             enqueue(session, "email", {"event": event.id, "to": recipient, "kind": kind,
-                                       "lang": lang}, key=email_key(str(event.id), recipient))
+                                       "lang": lang}, key=email_key(str(event.id), recipient),
+                    max_attempts=EMAIL_MAX_ATTEMPTS)
     webhooks.enqueue_for(session, submission, events)
 
 
@@ -65,7 +70,7 @@ def send_resume_link(session: Session, draft: Draft, token: str, address: str, *
 
     enqueue(session, "email", {"kind": "resume", "draft": draft.id, "to": address,
                                "lang": lang, "sealed": seal(secret_key, token)},
-            key=email_key(f"resume:{draft.id}", address))
+            key=email_key(f"resume:{draft.id}", address), max_attempts=EMAIL_MAX_ATTEMPTS)
 
 
 def email_key(identity: str, recipient: str) -> str:

@@ -7,6 +7,7 @@ refuse some recipients with 550, or not offer SMTPUTF8.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from collections.abc import Iterator
@@ -43,6 +44,7 @@ class _Handler:
     received: list[Received] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)  # recipients answered 550
     busy: int = 0  # answer the next this many DATA commands 421
+    delay: float = 0.0  # seconds to think before accepting each message (a slow server)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
@@ -53,6 +55,8 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self.lock:
             if self.busy > 0:
                 self.busy -= 1
