@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from formbuilder.jobs.context import JobContext
 from formbuilder.jobs.queue import enqueue
 from formbuilder.jobs.registry import handler
+from formbuilder.models import Job
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -34,7 +36,11 @@ SCHEDULE: dict[str, Recurring] = {
     "routing.overdue": Recurring("routing.overdue", timedelta(minutes=15)),
     # The handler is formbuilder.retention's; it is only scheduled here.
     "retention.purge": Recurring("retention.purge", timedelta(days=1)),
+    "jobs.cleanup": Recurring("jobs.cleanup", timedelta(days=1)),
 }
+# Done jobs are kept this long (their keys keep a repeated enqueue a no-op meanwhile);
+# parked ones stay until an admin retries them.
+KEEP_DONE = timedelta(days=30)
 
 
 def slot(every: timedelta, now: datetime) -> datetime:
@@ -73,3 +79,11 @@ def check_overdue(ctx: JobContext, payload: Mapping[str, Any]) -> None:
 
     with ctx.db.session() as session:
         routing.check_overdue(session, ctx.now())
+
+
+@handler("jobs.cleanup")
+def clean_up(ctx: JobContext, payload: Mapping[str, Any]) -> None:
+    """Delete jobs done more than :data:`KEEP_DONE` ago, so the table holds what matters."""
+    with ctx.db.session() as session:
+        session.execute(delete(Job).where(Job.state == "done",
+                                          Job.finished_at < ctx.now() - KEEP_DONE))

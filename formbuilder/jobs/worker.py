@@ -86,6 +86,7 @@ class Worker:
         self.clock = clock or utcnow
         self.rng = rng or random.Random()
         self.stop = threading.Event()
+        self.thread: threading.Thread | None = None  # set by start_in_process
 
     def run_once(self, *, schedule: bool = True) -> list[Outcome]:
         """Claim one batch of due jobs and run it; an empty list when nothing was due."""
@@ -223,10 +224,11 @@ def _log(outcome: Outcome) -> None:
 
 def start_in_process(app: Any) -> Worker:
     """One worker in a daemon thread of this process (``formbuilder serve``); stop it with
-    ``worker.stop.set()``."""
+    ``worker.stop.set()`` (and ``worker.thread.join()`` to wait for its job to finish)."""
     worker = Worker(app)
-    thread = threading.Thread(target=worker.run_forever, name="formbuilder jobs", daemon=True)
-    thread.start()
+    worker.thread = threading.Thread(target=worker.run_forever, name="formbuilder jobs",
+                                     daemon=True)
+    worker.thread.start()
     return worker
 
 

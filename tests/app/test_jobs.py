@@ -18,8 +18,9 @@ from staff import StaffActions, csrf_token, make_app, make_staff
 from formbuilder.cli import main as cli
 from formbuilder.database import Database
 from formbuilder.jobs import JobError, enqueue, queue, recurring
-from formbuilder.jobs.worker import Worker
-from formbuilder.models import Job
+from formbuilder.jobs.worker import Worker, start_in_process
+from formbuilder.models import Event, Job
+from formbuilder.services.submissions import create_submission
 
 NOW = datetime(2030, 3, 4, 9, 30, tzinfo=UTC)
 
@@ -287,3 +288,50 @@ def test_the_worker_command_runs_the_due_jobs_and_exits_with_once(
     assert result.exit_code == 0, result.output
     assert sorted(run.label for run in job_runs(db)) == ["cli 0", "cli 1", "cli 2"]
     assert {job.state for job in jobs(db) if job.kind == "test.record"} == {"done"}
+
+
+def test_the_recurring_overdue_check_flags_late_steps(app: Any, db: Database, publish_form: Any):
+    version = publish_form(routing=[{"step": "Dispatch review", "assign": "dispatch",
+                                     "due": "2 days"}])
+    with db.session() as session:
+        submission, _ = create_submission(session, version, {"location": "Main St"},
+                                          language="en", idempotency_key=None, now=NOW)
+        submission_id = submission.id
+    outcomes = run_jobs(app, now=NOW + timedelta(days=2, minutes=1), recurring=True)
+    assert ("routing.overdue", "done") in [(o.kind, o.result) for o in outcomes]
+    with db.session() as session:
+        kinds = list(session.scalars(select(Event.kind).where(
+            Event.submission_id == submission_id).order_by(Event.id)))
+    assert kinds[-1] == "overdue"
+
+
+def test_the_daily_clean_up_deletes_old_done_jobs_and_keeps_parked_ones(
+        app: Any, db: Database, monkeypatch: pytest.MonkeyPatch):
+    add(db, payload={"label": "old"})
+    add(db, kind="gone.kind")
+    run_jobs(app, now=NOW)
+    monkeypatch.setattr(recurring, "SCHEDULE", {"jobs.cleanup": recurring.SCHEDULE["jobs.cleanup"]})
+    add(db, payload={"label": "recent"}, run_at=NOW + timedelta(days=30))
+    run_jobs(app, now=NOW + timedelta(days=30, hours=1), recurring=True)
+    assert sorted((job.kind, job.state) for job in jobs(db)) == [
+        ("gone.kind", "parked"), ("jobs.cleanup", "done"), ("jobs.cleanup", "queued"),
+        ("test.record", "done")]
+    assert [job.payload.get("label") for job in jobs(db) if job.kind == "test.record"] == \
+        ["recent"]
+
+
+def test_the_in_process_worker_of_serve_runs_jobs_until_stopped(app: Any, db: Database):
+    with db.session() as session:
+        enqueue(session, "test.record", {"label": "from a request"})
+    worker = start_in_process(app)
+    try:
+        pause = threading.Event()
+        for _ in range(600):
+            if [run.label for run in job_runs(db)] == ["from a request"]:
+                break
+            pause.wait(0.05)
+    finally:
+        worker.stop.set()
+        worker.thread.join(timeout=60)
+    assert not worker.thread.is_alive()
+    assert [run.label for run in job_runs(db)] == ["from a request"]
