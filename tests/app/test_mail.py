@@ -201,6 +201,27 @@ def test_every_resident_kind_in_the_residents_language(db, tmp_path, server, cre
     assert staff == [f"New task: Review for {reference}"] * 2
 
 
+APPROVED = {"en": "Your form was approved: ", "es": "Su formulario fue aprobado: ",
+            "zh": "您的表格已获批准："}
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "zh"])
+def test_the_approval_email_once_every_step_approved(db, tmp_path, server, crew, lang):
+    app = app_for(db, tmp_path, server)
+    make_staff(db, "fin@city.gov", ["finance"])
+    reference = submit(db, publish_permit(db, notify={"on_submit": []}), lang=lang)
+    decide(db, reference, "rita@city.gov", {"reviewers"}, 0, "reviewers", "approve")
+    decide(db, reference, "fin@city.gov", {"finance"}, 1, "finance", "approve")
+    decide(db, reference, "legal@city.gov", set(), 1, "legal@city.gov", "approve")
+    assert {o.result for o in run_jobs(app)} == {"done"}
+    [approved] = [r.message for r in server.received if r.recipients == [APPLICANT]]
+    assert approved["Subject"] == f"{APPROVED[lang]}{reference}"
+    title = {"en": "Street permit", "es": "Permiso de calle", "zh": "街道许可证"}[lang]
+    assert title in bodies(approved)[0] and title in bodies(approved)[1]
+    assert sorted(r.recipients[0] for r in server.received if r.recipients != [APPLICANT]) \
+        == ["fin@city.gov", "legal@city.gov", "rita@city.gov"]
+
+
 def test_a_return_answered_before_its_email_went_sends_nothing(db, tmp_path, server, crew):
     app = app_for(db, tmp_path, server)
     reference = submit(db, publish_permit(db, notify={"on_submit": []}))
