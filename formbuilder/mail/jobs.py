@@ -25,11 +25,15 @@ from formbuilder.mail.settings import MailSettings
 log = logging.getLogger("formbuilder.mail")
 
 
+class BadPayload(ValueError):
+    """A job that does not say which email to send; running it again cannot help."""
+
+
 @handler("email")
 def send_email(ctx: JobContext, payload: Mapping[str, Any]) -> None:
     try:
         deliver(ctx.app, ctx.db, ctx.storage, payload, now=ctx.now())
-    except (BadAddress, smtp.PermanentFailure) as error:
+    except (BadAddress, BadPayload, smtp.PermanentFailure) as error:
         raise Refused(str(error)) from error
     except smtp.TemporaryFailure as error:
         raise Retry(str(error)) from error
@@ -41,12 +45,17 @@ def deliver(app: Flask, db: Database, storage: Any, payload: Mapping[str, Any], 
     settings = mail_settings(app)
     recipient = check_address(str(payload.get("to", "")))
     kind = str(payload.get("kind"))
+    if kind not in compose.KINDS:
+        raise BadPayload(f"The email job asks for an unknown kind of email: {kind!r}")
+    number = payload.get("draft" if kind == "resume" else "event")
+    if not isinstance(number, int):
+        raise BadPayload(f"The email job names no {'draft' if kind == 'resume' else 'event'}")
     secret = None
     if kind == "resume":
         secret = sealed.unseal(app.config["SECRET_KEY"], str(payload.get("sealed", "")))
-        identity = f"d{payload.get('draft')}"
+        identity = f"d{number}"
     else:
-        identity = str(int(payload["event"]))
+        identity = str(number)
     with db.session(readonly=True) as session:
         try:
             letter = compose.compose(app, session, storage, payload, secret)

@@ -34,7 +34,8 @@ def build(letter: Letter, settings: MailSettings, *, lang: str, msgid: str,
     """The message without its ``To`` (``smtp.send`` sets it in the form it sends)."""
     message = EmailMessage(policy=policy.SMTP)
     message["From"] = settings.sender
-    message["Subject"] = letter.subject
+    # One line, whatever a form's title holds: a line break cannot start a header.
+    message["Subject"] = " ".join(letter.subject.split())
     message["Message-ID"] = msgid
     message["Date"] = format_datetime(date)  # type: ignore[arg-type]
     message["Auto-Submitted"] = "auto-generated"  # no out-of-office replies, please

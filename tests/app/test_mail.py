@@ -79,8 +79,10 @@ def test_the_html_part_escapes_what_residents_typed_and_the_text_part_keeps_it()
 
 
 def test_a_subject_with_a_line_break_cannot_add_headers():
-    with pytest.raises(ValueError):
-        letter("Hi\r\nBcc: x@y.z")
+    message = letter("Hi\r\nBcc: x@y.z")
+    assert message["Subject"] == "Hi Bcc: x@y.z" and message["Bcc"] is None
+    headers = message.as_bytes().split(b"\r\n\r\n", 1)[0]
+    assert b"\r\nBcc:" not in headers
 
 
 # --- SMTP, without a database ------------------------------------------------------------------
@@ -281,6 +283,19 @@ def test_header_injection_is_parked_at_once_with_its_reason(db, tmp_path, server
     [parked] = jobs_by_state(db)["parked"]
     assert parked.attempts == 1 and "line break" in parked.last_error
     assert [r.recipients for r in server.received] == [["rita@city.gov"]]
+
+
+def test_a_job_that_names_no_email_is_parked_at_once(db, tmp_path, server):
+    from formbuilder.jobs import enqueue
+
+    app = app_for(db, tmp_path, server)
+    with db.session() as session:
+        enqueue(session, "email", {"kind": "receipt", "to": APPLICANT})
+        enqueue(session, "email", {"kind": "postcard", "to": APPLICANT, "event": 1})
+    assert [o.result for o in run_jobs(app)] == ["parked", "parked"]
+    reasons = sorted(job.last_error for job in jobs_by_state(db)["parked"])
+    assert reasons == ["The email job asks for an unknown kind of email: 'postcard'",
+                       "The email job names no event"]
 
 
 def test_a_unicode_address_is_delivered(db, tmp_path, server, crew):
