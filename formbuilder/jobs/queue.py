@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -110,10 +110,13 @@ def claim(session: Session, worker: str, now: datetime, *, lease: timedelta,
     return claimed
 
 
-def renew(session: Session, worker: str, until: datetime) -> int:
-    """Extend the lease of every job ``worker`` runs (its heartbeat); returns how many."""
-    result = session.execute(update(Job).where(Job.state == "running", Job.locked_by == worker)
-                             .values(lease_until=until))
+def renew(session: Session, worker: str, job_ids: Collection[int], until: datetime) -> int:
+    """Extend the lease of the jobs ``worker`` holds (its heartbeat); returns how many."""
+    if not job_ids:
+        return 0
+    result = session.execute(update(Job).where(
+        Job.id.in_(sorted(job_ids)), Job.state == "running", Job.locked_by == worker)
+        .values(lease_until=until))
     return result.rowcount or 0
 
 

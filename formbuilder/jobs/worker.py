@@ -16,7 +16,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,6 +38,7 @@ IN_PROCESS_VARIABLE = "FORMBUILDER_IN_PROCESS_JOBS"
 DEFAULT_LEASE = timedelta(minutes=5)
 DEFAULT_POLL_SECONDS = 1.0
 SCHEDULE_EVERY_SECONDS = 60.0
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,11 @@ class Worker:
         self.rng = rng or random.Random()
         self.stop = threading.Event()
         self.thread: threading.Thread | None = None  # set by start_in_process
+        # The jobs whose leases the heartbeat renews: claimed and not yet recorded. A job whose
+        # outcome could not be recorded (the database went away) leaves this set, so its lease
+        # runs out and it runs again, instead of being held for as long as this worker lives.
+        self._holding: set[int] = set()
+        self._holding_lock = threading.Lock()
 
     def run_once(self, *, schedule: bool = True) -> list[Outcome]:
         """Claim one batch of due jobs and run it; an empty list when nothing was due."""
@@ -95,13 +101,25 @@ class Worker:
             if schedule:
                 recurring.schedule(session, now)
             claimed = queue.claim(session, self.name, now, lease=self.lease, limit=self.batch)
+        self._hold(job.id for job in claimed)
         outcomes = []
-        for index, job in enumerate(claimed):
-            if self.stop.is_set():
-                self._hand_back(claimed[index:])
-                break
-            outcomes.append(self.run(job))
+        try:
+            for index, job in enumerate(claimed):
+                if self.stop.is_set():
+                    self._hand_back(claimed[index:])
+                    break
+                outcomes.append(self.run(job))
+        finally:
+            self._release(job.id for job in claimed)
         return outcomes
+
+    def _hold(self, job_ids: Iterable[int]) -> None:
+        with self._holding_lock:
+            self._holding.update(job_ids)
+
+    def _release(self, job_ids: Iterable[int]) -> None:
+        with self._holding_lock:
+            self._holding.difference_update(job_ids)
 
     def run(self, job: queue.Claimed) -> Outcome:
         """Run one claimed job's handler, then record the outcome if the job is still ours."""
@@ -148,6 +166,7 @@ class Worker:
                 run_at = now + (after if after is not None
                                 else queue.backoff(job.attempt, self.rng))
                 held = queue.requeue(session, job.id, self.name, run_at, error)
+        self._release([job.id])
         if not held:
             result = "lost"
         outcome = Outcome(job.id, job.kind, job.key, job.attempt, result, error, run_at, seconds)
@@ -164,8 +183,12 @@ class Worker:
                             locked_by=None))
 
     def renew_leases(self) -> int:
+        with self._holding_lock:
+            holding = set(self._holding)
+        if not holding:
+            return 0
         with self.db.session() as session:
-            return queue.renew(session, self.name, self.clock() + self.lease)
+            return queue.renew(session, self.name, holding, self.clock() + self.lease)
 
     def run_forever(self, *, until_idle: bool = False, poll: float | None = None) -> None:
         """Poll until ``stop`` is set (or, with ``until_idle``, until nothing is due).
@@ -241,17 +264,25 @@ def configure_logging() -> None:
 
 
 def run_in_this_process(*, once: bool) -> None:
-    """A worker process's life: stop gracefully on SIGTERM or SIGINT."""
+    """A worker process's life: stop gracefully on SIGTERM or SIGINT.
+
+    The handlers are in place before anything else, then the signals are unblocked (a parent
+    that forks blocks them first), so a SIGTERM that arrives while the app starts still stops
+    this worker instead of being lost.
+    """
+    stop = threading.Event()
+
+    def stop_soon(_signal: int, _frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, stop_soon)
+    signal.signal(signal.SIGINT, stop_soon)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     from formbuilder.app import create_app
 
     configure_logging()
     worker = Worker(create_app())
-
-    def stop(_signal: int, _frame: Any) -> None:
-        worker.stop.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    worker.stop = stop
     worker.run_forever(until_idle=once)
 
 
@@ -273,14 +304,22 @@ def run_processes(concurrency: int, *, once: bool) -> int:
     children: dict[int, Any] = {}
 
     def start(number: int) -> None:
-        child = context.Process(target=run_in_this_process, kwargs={"once": once},
-                                name=f"worker-{number}")
-        child.start()
-        children[number] = child
+        # Signals wait while forking: the child must not run this process's handler, and a
+        # stop must not miss a child that is being started.
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            if stopping.is_set():
+                return
+            child = context.Process(target=run_in_this_process, kwargs={"once": once},
+                                    name=f"worker-{number}")
+            child.start()
+            children[number] = child
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
     def forward(_signal: int, _frame: Any) -> None:
         stopping.set()
-        for child in children.values():
+        for child in list(children.values()):
             if child.pid is not None and child.is_alive():
                 os.kill(child.pid, signal.SIGTERM)
 
@@ -305,6 +344,5 @@ def run_processes(concurrency: int, *, once: bool) -> int:
                       f"signal {-child.exitcode}" if child.exitcode < 0
                       else f"status {child.exitcode}")
             stopping.wait(0.5)  # a child that dies at once must not spin the machine
-            if not stopping.is_set():
-                start(number)
+            start(number)
     return failed

@@ -335,3 +335,18 @@ def test_the_in_process_worker_of_serve_runs_jobs_until_stopped(app: Any, db: Da
         worker.thread.join(timeout=60)
     assert not worker.thread.is_alive()
     assert [run.label for run in job_runs(db)] == ["from a request"]
+
+
+def test_the_heartbeat_renews_only_the_jobs_the_worker_still_holds(app: Any, db: Database):
+    add(db)
+    add(db)
+    minute = timedelta(minutes=1)
+    worker = Worker(app, name="beating", clock=lambda: NOW, lease=minute)
+    with db.session() as session:
+        first, second = queue.claim(session, "beating", NOW, lease=minute)
+    worker._hold([first.id])  # the second one's outcome could not be recorded, say
+    later = NOW + timedelta(seconds=50)
+    worker.clock = lambda: later
+    assert worker.renew_leases() == 1
+    assert {job.id: job.lease_until for job in jobs(db)} == \
+        {first.id: later + minute, second.id: NOW + minute}
