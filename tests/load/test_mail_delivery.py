@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import random
-import secrets
 import signal
 import subprocess
 import sys
@@ -28,22 +27,21 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-import sqlalchemy
+from databases import postgresql_schema, reachable_postgresql
 from mailforms import publish_permit, submit
 from smtp import mail_server
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from staff import make_staff
 
 from formbuilder.database import Database
 from formbuilder.models import Job
 
-POSTGRESQL_URL = os.environ.get("FORMBUILDER_TEST_POSTGRESQL_URL",
-                                "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 KILLS = 20
 FIRST_SUBMISSIONS = 40
 MORE_SUBMISSIONS = 20
 ALIVE = 3
 SERVER_DELAY = 0.03
+LEASE_SECONDS = 3  # heartbeats renew it; room for a CPU starved by a parallel test run
 WAIT_LIMIT = 60.0  # seconds one step may take before the test gives up (not a measure)
 
 
@@ -52,25 +50,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'mail.db'}"
         return
-    admin = sqlalchemy.create_engine(POSTGRESQL_URL, isolation_level="AUTOCOMMIT",
-                                     connect_args={"connect_timeout": 5})
-    try:
-        admin.connect().close()
-    except sqlalchemy.exc.OperationalError as error:
-        admin.dispose()
-        message = f"PostgreSQL is not reachable at {POSTGRESQL_URL} ({error.orig or error})."
-        if os.environ.get("CI"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    schema = f"t_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{secrets.token_hex(4)}"
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{POSTGRESQL_URL}?options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        admin.dispose()
+    url = reachable_postgresql()
+    with postgresql_schema(url) as schema:
+        yield f"{url}?options={quote(f'-csearch_path={schema}')}"
 
 
 def command() -> list[str]:
@@ -85,7 +67,8 @@ class Workers:
         self.folder = folder
         self.started = 0
         self.env = {**os.environ, "FORMBUILDER_DATABASE_URL": url,
-                    "FORMBUILDER_JOB_LEASE_SECONDS": "1", "FORMBUILDER_JOB_POLL_SECONDS": "0.05",
+                    "FORMBUILDER_JOB_LEASE_SECONDS": str(LEASE_SECONDS),
+                    "FORMBUILDER_JOB_POLL_SECONDS": "0.05",
                     "FORMBUILDER_SECRET_KEY": "test-secret", "FORMBUILDER_MAIL": "smtp",
                     "FORMBUILDER_SMTP_HOST": "127.0.0.1", "FORMBUILDER_SMTP_PORT": str(port),
                     "FORMBUILDER_SMTP_TIMEOUT": "5",
@@ -167,7 +150,7 @@ def test_killed_workers_deliver_every_email_recognisably_once(database_url, tmp_
                 parent.kill()
                 parent.wait()
         assert len(killed) == KILLS
-        time.sleep(1.2)  # the killed workers' leases run out
+        time.sleep(LEASE_SECONDS + 0.2)  # the killed workers' leases run out
         drain = workers.start("--once", "--concurrency", "2")
         assert drain.wait(timeout=WAIT_LIMIT * 2) == 0, workers.last_log()
         received = server.received

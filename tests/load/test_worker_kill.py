@@ -3,7 +3,7 @@ and on PostgreSQL: no job is lost, every job ends done, repeats are counted and 
 
 ``formbuilder worker --concurrency 3`` runs three worker processes and replaces one that
 dies; each kill lands on a worker process while it runs ``test.record`` jobs (each records
-its run, then sleeps briefly). The lease is two seconds here
+its run, then sleeps briefly). The lease is four seconds here
 (``FORMBUILDER_JOB_LEASE_SECONDS``), so the survivors take over a killed worker's jobs
 quickly. Then the command is stopped with SIGTERM (its workers finish their jobs and exit
 cleanly) and ``formbuilder worker --once`` drains the rest. Delivery is at least once: a job
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import random
-import secrets
 import signal
 import subprocess
 import sys
@@ -24,22 +23,20 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-import sqlalchemy
+from databases import postgresql_schema, reachable_postgresql
 from job_handlers import empty_runs_table, job_runs
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from formbuilder.database import Database
 from formbuilder.jobs import enqueue
 from formbuilder.models import Job
 
-POSTGRESQL_URL = os.environ.get("FORMBUILDER_TEST_POSTGRESQL_URL",
-                                "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SUPPORT = Path(__file__).parent.parent / "support"
 KILLS = 20
 BATCH_OF_JOBS = 60
 JOB_SLEEP = 0.05
 ALIVE = 3  # worker processes under one `formbuilder worker --concurrency 3`
-LEASE_SECONDS = 2
+LEASE_SECONDS = 4  # heartbeats renew it; room for a CPU starved by a parallel test run
 WAIT_LIMIT = 60.0  # seconds a single step may take before the test gives up (not a measure)
 
 
@@ -48,26 +45,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'jobs.db'}"
         return
-    admin = sqlalchemy.create_engine(POSTGRESQL_URL, isolation_level="AUTOCOMMIT",
-                                     connect_args={"connect_timeout": 5})
-    try:
-        admin.connect().close()
-    except sqlalchemy.exc.OperationalError as error:
-        admin.dispose()
-        message = f"PostgreSQL is not reachable at {POSTGRESQL_URL} ({error.orig or error})."
-        if os.environ.get("CI"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    schema = f"t_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{secrets.token_hex(4)}"
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
+    url = reachable_postgresql()
+    with postgresql_schema(url) as schema:
         # The worker processes reach the schema through the URL: libpq's options.
-        yield f"{POSTGRESQL_URL}?options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        admin.dispose()
+        yield f"{url}?options={quote(f'-csearch_path={schema}')}"
 
 
 def command() -> list[str]:
