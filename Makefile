@@ -28,7 +28,7 @@ services:
 test: $(STAMP) browser-deps services
 	$(BIN)/ruff check .
 	$(BIN)/formbuilder check examples/
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --durations=30
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
