@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from databases import postgresql_schema, reachable_postgresql
@@ -29,3 +30,15 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
             yield db
         finally:
             db.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database for worker processes, which reach it by URL alone (a PostgreSQL schema
+    through libpq's ``options``); the test upgrades it."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'jobs.db'}"
+        return
+    url = reachable_postgresql()
+    with postgresql_schema(url) as schema:
+        yield f"{url}?options={quote(f'-csearch_path={schema}')}"

@@ -19,19 +19,15 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
-import pytest
-from databases import postgresql_schema, reachable_postgresql
 from mailforms import publish_permit, submit
 from smtp import mail_server
 from sqlalchemy import func, select
 from staff import make_staff
+from worker_processes import WAIT_LIMIT, Workers, wait_for
 
 from formbuilder.database import Database
 from formbuilder.models import Job
@@ -42,46 +38,6 @@ MORE_SUBMISSIONS = 20
 ALIVE = 3
 SERVER_DELAY = 0.03
 LEASE_SECONDS = 3  # heartbeats renew it; room for a CPU starved by a parallel test run
-WAIT_LIMIT = 60.0  # seconds one step may take before the test gives up (not a measure)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'mail.db'}"
-        return
-    url = reachable_postgresql()
-    with postgresql_schema(url) as schema:
-        yield f"{url}?options={quote(f'-csearch_path={schema}')}"
-
-
-def command() -> list[str]:
-    script = Path(sys.executable).parent / "formbuilder"
-    if script.exists():
-        return [str(script), "worker"]
-    return [sys.executable, "-c", "from formbuilder.cli import main; main()", "worker"]
-
-
-class Workers:
-    def __init__(self, url: str, port: int, folder: Path) -> None:
-        self.folder = folder
-        self.started = 0
-        self.env = {**os.environ, "FORMBUILDER_DATABASE_URL": url,
-                    "FORMBUILDER_JOB_LEASE_SECONDS": str(LEASE_SECONDS),
-                    "FORMBUILDER_JOB_POLL_SECONDS": "0.05",
-                    "FORMBUILDER_SECRET_KEY": "test-secret", "FORMBUILDER_MAIL": "smtp",
-                    "FORMBUILDER_SMTP_HOST": "127.0.0.1", "FORMBUILDER_SMTP_PORT": str(port),
-                    "FORMBUILDER_SMTP_TIMEOUT": "5",
-                    "FORMBUILDER_UPLOAD_DIR": str(folder / "uploads")}
-
-    def start(self, *options: str) -> subprocess.Popen[bytes]:
-        self.started += 1
-        log = (self.folder / f"worker-{self.started}.log").open("wb")
-        return subprocess.Popen([*command(), *options], env=self.env, stdout=log,
-                                stderr=subprocess.STDOUT)
-
-    def last_log(self) -> str:
-        return (self.folder / f"worker-{self.started}.log").read_text()[-3000:]
 
 
 def worker_children(parent: subprocess.Popen[bytes]) -> list[int]:
@@ -97,14 +53,6 @@ def worker_children(parent: subprocess.Popen[bytes]) -> list[int]:
         except FileNotFoundError:
             continue
     return found
-
-
-def wait_for(condition, what: str) -> None:
-    deadline = time.monotonic() + WAIT_LIMIT
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"Gave up waiting: {what}")
-        time.sleep(0.01)
 
 
 def email_states(database: Database) -> dict[str, int]:
@@ -128,13 +76,16 @@ def test_killed_workers_deliver_every_email_recognisably_once(database_url, tmp_
     rng = random.Random(11)
     with mail_server() as server:
         server.handler.delay = SERVER_DELAY
-        workers = Workers(database_url, server.port, tmp_path)
+        workers = Workers(database_url, tmp_path, lease_seconds=LEASE_SECONDS,
+                          FORMBUILDER_MAIL="smtp", FORMBUILDER_SMTP_HOST="127.0.0.1",
+                          FORMBUILDER_SMTP_PORT=str(server.port), FORMBUILDER_SMTP_TIMEOUT="5")
         parent = workers.start("--concurrency", str(ALIVE))
         killed: set[int] = set()
         try:
             for _ in range(KILLS):
                 seen = len(server.received)
-                wait_for(lambda seen=seen: len(server.received) > seen, "the workers to send")
+                wait_for(lambda seen=seen: len(server.received) > seen, "the workers to send",
+                         every=0.01)
                 if email_states(database).get("queued", 0) < MORE_SUBMISSIONS:
                     add_submissions(database, version, MORE_SUBMISSIONS)
                     submitted += MORE_SUBMISSIONS

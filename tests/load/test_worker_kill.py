@@ -15,17 +15,12 @@ from __future__ import annotations
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
-import pytest
-from databases import postgresql_schema, reachable_postgresql
 from job_handlers import empty_runs_table, job_runs
 from sqlalchemy import func, select
+from worker_processes import WAIT_LIMIT, Workers, wait_for
 
 from formbuilder.database import Database
 from formbuilder.jobs import enqueue
@@ -37,55 +32,6 @@ BATCH_OF_JOBS = 60
 JOB_SLEEP = 0.05
 ALIVE = 3  # worker processes under one `formbuilder worker --concurrency 3`
 LEASE_SECONDS = 4  # heartbeats renew it; room for a CPU starved by a parallel test run
-WAIT_LIMIT = 60.0  # seconds a single step may take before the test gives up (not a measure)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'jobs.db'}"
-        return
-    url = reachable_postgresql()
-    with postgresql_schema(url) as schema:
-        # The worker processes reach the schema through the URL: libpq's options.
-        yield f"{url}?options={quote(f'-csearch_path={schema}')}"
-
-
-def command() -> list[str]:
-    script = Path(sys.executable).parent / "formbuilder"
-    if script.exists():
-        return [str(script), "worker"]
-    return [sys.executable, "-c", "from formbuilder.cli import main; main()", "worker"]
-
-
-class Workers:
-    """Worker processes started and killed by the test, with their logs in ``folder``."""
-
-    def __init__(self, url: str, folder: Path) -> None:
-        self.folder = folder
-        self.started = 0
-        path = os.pathsep.join(p for p in (str(SUPPORT), os.environ.get("PYTHONPATH")) if p)
-        self.env = {**os.environ, "FORMBUILDER_DATABASE_URL": url, "PYTHONPATH": path,
-                    "FORMBUILDER_EXTRA_HANDLER_MODULES": "job_handlers",
-                    "FORMBUILDER_JOB_LEASE_SECONDS": str(LEASE_SECONDS),
-                    "FORMBUILDER_JOB_POLL_SECONDS": "0.05",
-                    "FORMBUILDER_SECRET_KEY": "test-secret",
-                    "FORMBUILDER_UPLOAD_DIR": str(folder / "uploads")}
-
-    def start(self, *options: str) -> subprocess.Popen[bytes]:
-        self.started += 1
-        log = (self.folder / f"worker-{self.started}.log").open("wb")
-        return subprocess.Popen([*command(), *options], env=self.env, stdout=log,
-                                stderr=subprocess.STDOUT)
-
-
-
-def wait_for(condition, what: str) -> None:
-    deadline = time.monotonic() + WAIT_LIMIT
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"Gave up waiting: {what}")
-        time.sleep(0.02)
 
 
 def waiting_jobs(database: Database) -> int:
@@ -107,7 +53,9 @@ def test_killed_workers_lose_no_job(database_url: str, tmp_path: Path):
     empty_runs_table(database)
     enqueued = BATCH_OF_JOBS * 2
     add_jobs(database, enqueued, 0)
-    workers = Workers(database_url, tmp_path)
+    path = os.pathsep.join(p for p in (str(SUPPORT), os.environ.get("PYTHONPATH")) if p)
+    workers = Workers(database_url, tmp_path, lease_seconds=LEASE_SECONDS, PYTHONPATH=path,
+                      FORMBUILDER_EXTRA_HANDLER_MODULES="job_handlers")
     supervisor = workers.start("--concurrency", str(ALIVE))
     killed: set[str] = set()
     rng = random.Random(7)
