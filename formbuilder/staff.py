@@ -31,8 +31,8 @@ from formbuilder.auth import current_user, now, staff_required
 from formbuilder.forms import csrf_form
 from formbuilder.i18n import current_language, gettext
 from formbuilder.models import Attachment, Event, Submission, User
+from formbuilder.services import documents, routing, submissions
 from formbuilder.services import inbox as inbox_service
-from formbuilder.services import routing, submissions
 from renderers import html
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
@@ -259,23 +259,14 @@ def attachment(reference: str, attachment_id: str) -> Any:
 @blueprint.route("/submissions/<reference>/pdf")
 @staff_required
 def pdf(reference: str) -> Any:
+    """The submission's archival PDF, drawn once per change of its history (then cached)."""
     user = _user()
-    try:
-        from formbuilder.services import documents
-    except ImportError:
-        documents = None  # type: ignore[assignment]
     with _db().session(readonly=True) as db:
         found = _load(db, reference, user, "view")
-        if documents is None or not hasattr(documents, "submission_pdf"):
-            return render_template(
-                "staff/unavailable.html", submission=found, message=gettext(
-                    "PDFs cannot be made on this server yet. The answers and history are on "
-                    "the submission's page.")), 503
         data = documents.submission_pdf(db, current_app.extensions["storage"], found,
                                         city_name=current_app.config["CITY_NAME"])
         name = found.reference
-    body = data if isinstance(data, bytes | bytearray) else bytes(data)
-    response = current_app.response_class(body, mimetype="application/pdf")
+    response = current_app.response_class(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{name}.pdf"'
     return response
 
