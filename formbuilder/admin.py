@@ -86,10 +86,8 @@ def _create(db: Session, values: dict[str, Any], password: str) -> dict[str, str
     except accounts.AccountError as error:
         errors["roles"] = str(error)
         roles = []
-    if password:
-        problem = accounts.password_problem(password)
-        if problem:
-            errors["password"] = problem
+    if password and (problem := accounts.password_problem(password)):
+        errors["password"] = problem
     if errors:
         return errors
     try:
@@ -148,10 +146,8 @@ def _update(db: Session, user: User, values: dict[str, Any],
     if user.id == _me().id and not values["admin"]:
         errors["admin"] = ("You cannot take away your own admin rights: ask another admin, "
                            "so that there is always someone who can manage accounts.")
-    if password:
-        problem = accounts.password_problem(password)
-        if problem:
-            errors["password"] = problem
+    if password and (problem := accounts.password_problem(password)):
+        errors["password"] = problem
     if errors:
         return errors
     accounts.set_roles(db, user, roles)
