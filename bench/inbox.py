@@ -44,10 +44,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import Connection, create_engine, event, text
 
 import schemas
-from formbuilder import accounts
 from formbuilder.app import create_app
 from formbuilder.database import Database
-from formbuilder.services import publishing
+from formbuilder.services import accounts, publishing
 
 POSTGRESQL_URL = os.environ.get("FORMBUILDER_TEST_POSTGRESQL_URL",
                                 "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -124,7 +124,7 @@ def _accounts_session() -> Iterator[Session]:
     """A database session whose failures end the command with a sentence, not a traceback."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from formbuilder.accounts import AccountError
+    from formbuilder.services.accounts import AccountError
 
     try:
         with _app().extensions["db"].session() as db:
@@ -150,7 +150,7 @@ def _accounts_session() -> Iterator[Session]:
 def users_create(email: str, roles: tuple[str, ...], admin: bool, name: str,
                  password_stdin: bool, no_password: bool) -> None:
     """Create a staff account; asks for the password twice unless --password-stdin."""
-    from formbuilder import accounts
+    from formbuilder.services import accounts
 
     password: str | None = None
     if password_stdin:
@@ -172,7 +172,7 @@ def users_create(email: str, roles: tuple[str, ...], admin: bool, name: str,
 @users.command("list")
 def users_list() -> None:
     """Every staff account with its roles."""
-    from formbuilder import accounts
+    from formbuilder.services import accounts
 
     with _accounts_session() as db:
         found = accounts.all_users(db)
@@ -184,7 +184,7 @@ def users_list() -> None:
 
 
 def _find(db: Session, email: str) -> User:
-    from formbuilder import accounts
+    from formbuilder.services import accounts
 
     user = accounts.find_user(db, email)
     if user is None:
@@ -198,7 +198,7 @@ def _find(db: Session, email: str) -> User:
 @click.option("--role", "roles", multiple=True, help="The roles to hold (all others are removed).")
 def users_set_roles(email: str, roles: tuple[str, ...]) -> None:
     """Replace a staff member's roles with the ones given (none given: no roles)."""
-    from formbuilder import accounts
+    from formbuilder.services import accounts
 
     with _accounts_session() as db:
         user = _find(db, email)
@@ -210,7 +210,7 @@ def users_set_roles(email: str, roles: tuple[str, ...]) -> None:
 @click.option("--email", required=True)
 def users_deactivate(email: str) -> None:
     """Stop a staff member signing in and end their sessions; their history stays."""
-    from formbuilder import accounts
+    from formbuilder.services import accounts
 
     with _accounts_session() as db:
         user = _find(db, email)
@@ -250,7 +250,7 @@ def purge(dry_run: bool) -> None:
 
 
 def _purge(app: Flask, database: Database, now: datetime, dry_run: bool) -> None:
-    from formbuilder import retention
+    from formbuilder.services import retention
 
     if dry_run:
         due, drafts, uploads = retention.preview(database, now)

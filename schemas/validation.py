@@ -723,8 +723,8 @@ _FAMILY_NAMES = {"image": N_("image"), "audio": N_("audio file"), "video": N_("v
 _ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/x-png": "image/png",
             "image/tif": "image/tiff", "application/x-pdf": "application/pdf"}
 _SAME_FILES = ({"text/csv", "text/plain"}, {"image/heic", "image/heif"})
-# Files that run code when opened are refused whatever a form accepts (as ``formbuilder.uploads``
-# refuses them), so a form's ``*/*`` never lets a program reach a staff computer.
+# Files that run code when opened are refused whatever a form accepts (as the app's upload
+# check refuses them), so a form's ``*/*`` never lets a program reach a staff computer.
 _NEVER = frozenset({"application/x-executable", "application/x-msdownload", "text/x-script",
                     "text/html", "image/svg+xml", "application/xml", "text/javascript",
                     "application/javascript", "application/vnd.ms-office.macroenabled"})

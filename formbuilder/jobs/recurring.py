@@ -34,7 +34,7 @@ class Recurring:
 
 SCHEDULE: dict[str, Recurring] = {
     "routing.overdue": Recurring("routing.overdue", timedelta(minutes=15)),
-    # The handler is formbuilder.retention's; it is only scheduled here.
+    # The handler is formbuilder.services.retention's; it is only scheduled here.
     "retention.purge": Recurring("retention.purge", timedelta(days=1)),
     "jobs.cleanup": Recurring("jobs.cleanup", timedelta(days=1)),
 }

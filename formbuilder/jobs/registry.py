@@ -22,7 +22,7 @@ HANDLER_MODULES = [
     "formbuilder.jobs.recurring",
     "formbuilder.mail.jobs",
     "formbuilder.webhooks",
-    "formbuilder.retention",
+    "formbuilder.services.retention",
 ]
 EXTRA_MODULES_VARIABLE = "FORMBUILDER_EXTRA_HANDLER_MODULES"
 

@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import schemas
+from formbuilder.files.storage import Storage
 from formbuilder.models import Attachment, Event, Submission
 from formbuilder.services.publishing import form_of, get_version, latest_version
-from formbuilder.storage import Storage
 from renderers.pdf import AttachmentInfo, history_rows, render_blank, render_submission
 
 # Part of every cache key: bump it when the PDF's layout changes, so old copies are redrawn.

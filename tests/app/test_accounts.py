@@ -9,9 +9,10 @@ from click.testing import CliRunner
 from conftest import form_definition
 from staff import DEFAULT_PASSWORD, FAST_HASHER, make_app, make_staff
 
-from formbuilder import accounts, cli
+from formbuilder import cli
 from formbuilder.models import FormVersion, Membership, Submission, User
-from formbuilder.permissions import can, roles_of_form
+from formbuilder.services import accounts
+from formbuilder.services.permissions import can, roles_of_form
 from formbuilder.services.publishing import definition_sha256, form_of
 
 # --- Passwords -------------------------------------------------------------------------------

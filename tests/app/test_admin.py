@@ -10,8 +10,7 @@ from html_checks import Page
 from staff import DEFAULT_PASSWORD, StaffActions, csrf_token, make_app, make_staff
 
 import schemas
-from formbuilder import accounts
-from formbuilder.services import publishing
+from formbuilder.services import accounts, publishing
 
 USERS = "/staff/admin/users"
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from staff import DEFAULT_PASSWORD, StaffActions, csrf_token, make_app, make_staff
 
-from formbuilder import accounts
-from formbuilder.auth import safe_next
 from formbuilder.models import User
+from formbuilder.services import accounts
+from formbuilder.views.auth import safe_next
 
 
 class Clock:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from formbuilder.catalogue import search, stem, words
+from formbuilder.services.catalogue import search, stem, words
 from schemas import load
 
 FORMS = [load(p) for p in sorted((Path(__file__).parents[2] / "examples").glob("*.yaml"))]

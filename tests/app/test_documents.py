@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from formbuilder.cli import main
+from formbuilder.files.storage import LocalStorage
 from formbuilder.models import Attachment, Event
 from formbuilder.services import documents
 from formbuilder.services.submissions import create_submission
-from formbuilder.storage import LocalStorage
 
 
 def text_of(pdf: bytes) -> str:

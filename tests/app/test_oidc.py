@@ -18,7 +18,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from staff import make_app, make_staff
 
-from formbuilder import accounts, oidc
+from formbuilder.services import accounts
+from formbuilder.views.auth import oidc
 
 CLIENT_ID, CLIENT_SECRET = "formbuilder-test", "s3cret value"
 SMALL_PRIMES = [p for p in range(3, 2000, 2) if all(p % d for d in range(3, int(p**0.5) + 1, 2))]

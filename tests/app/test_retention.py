@@ -10,7 +10,7 @@ from jobs import run_jobs
 from sqlalchemy import func, select
 from staff import make_app, make_staff
 
-from formbuilder import retention
+from formbuilder.files.storage import LocalStorage
 from formbuilder.jobs import enqueue
 from formbuilder.models import (
     Attachment,
@@ -21,11 +21,10 @@ from formbuilder.models import (
     Submission,
     WorkflowTask,
 )
-from formbuilder.services import routing
+from formbuilder.services import retention, routing
 from formbuilder.services.documents import pdf_key
 from formbuilder.services.drafts import start_draft
 from formbuilder.services.submissions import create_submission
-from formbuilder.storage import LocalStorage
 
 T0 = datetime(2030, 1, 15, 9, tzinfo=UTC)
 YEAR_LATER = datetime(2031, 1, 15, 9, tzinfo=UTC)

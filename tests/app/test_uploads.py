@@ -15,11 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from formbuilder.database import Database
-from formbuilder.models import Attachment
-from formbuilder.services import drafts
-from formbuilder.services.submissions import create_submission
-from formbuilder.storage import LocalStorage, TooLarge
-from formbuilder.uploads import (
+from formbuilder.files.storage import LocalStorage, TooLarge
+from formbuilder.files.uploads import (
     DOCX,
     EXECUTABLE,
     ODT,
@@ -31,6 +28,9 @@ from formbuilder.uploads import (
     sniff,
     sniff_file,
 )
+from formbuilder.models import Attachment
+from formbuilder.services import drafts
+from formbuilder.services.submissions import create_submission
 
 # Real files, built from their specifications' bytes.
 

@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 from staff import make_app, make_staff
 
 from formbuilder import webhooks
+from formbuilder.files.storage import LocalStorage
 from formbuilder.models import Attachment, Event, Job, Submission, utcnow
 from formbuilder.services import routing
 from formbuilder.services.submissions import create_submission
-from formbuilder.storage import LocalStorage
 
 SECRET = "whsec-test-only"
 ROUTING = [{"step": "Dispatch review", "assign": "dispatch"}]

@@ -15,10 +15,10 @@ from typing import Any
 from argon2 import PasswordHasher
 from resident import _CSRF
 
-from formbuilder import accounts
 from formbuilder.app import create_app
 from formbuilder.database import Database
 from formbuilder.models import User
+from formbuilder.services import accounts
 
 DEFAULT_PASSWORD = "plum tram quietly harbour"
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)

@@ -28,8 +28,8 @@ from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
-from formbuilder import accounts
-from formbuilder.auth import now, safe_next, start_session
+from formbuilder.services import accounts
+from formbuilder.views.auth import now, safe_next, start_session
 
 blueprint = Blueprint("oidc", __name__, url_prefix="/staff/sign-in/sso")
 

@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
-from formbuilder.auth import admin_required, current_user, now
-from formbuilder.forms import csrf_form
 from formbuilder.jobs import queue
 from formbuilder.models import Job
+from formbuilder.views.auth import admin_required, current_user, now
+from formbuilder.views.csrf import csrf_form
 
 blueprint = Blueprint("jobs", __name__, url_prefix="/staff/admin/jobs")
 

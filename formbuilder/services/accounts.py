@@ -17,13 +17,12 @@ from typing import Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, has_app_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from formbuilder.models import Membership, User, utcnow
 
-_module_log = logging.getLogger(__name__)
+_log = logging.getLogger(__name__)
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024  # hashing a megabyte-long "password" is a cheap denial of service
@@ -48,9 +47,6 @@ _COMMON_UNITS = ("password", "qwerty", "123456", "abc123", "letmein", "welcome",
 _hasher = PasswordHasher()  # argon2id, RFC 9106's low-memory profile
 _dummy: tuple[PasswordHasher, str] | None = None
 
-
-def _log() -> logging.Logger:
-    return current_app.logger if has_app_context() else _module_log
 
 
 class AccountError(ValueError):
@@ -165,7 +161,7 @@ def create_user(session: Session, email: str, *, name: str = "", roles: Iterable
     user.memberships = [Membership(role=role) for role in parse_roles(roles)]
     session.add(user)
     session.flush()
-    _log().info("Staff account created for %s (roles: %s%s)", email,
+    _log.info("Staff account created for %s (roles: %s%s)", email,
              ", ".join(sorted(user.roles)) or "none", "; admin" if admin else "")
     return user
 
@@ -175,7 +171,7 @@ def set_roles(session: Session, user: User, roles: Iterable[str]) -> None:
     user.memberships = [m for m in user.memberships if m.role in wanted] + [
         Membership(role=role) for role in wanted if role not in user.roles]
     session.flush()
-    _log().info("Roles of %s set to: %s", user.email, ", ".join(sorted(wanted)) or "none")
+    _log.info("Roles of %s set to: %s", user.email, ", ".join(sorted(wanted)) or "none")
 
 
 def set_password(session: Session, user: User, password: str) -> None:
@@ -192,7 +188,7 @@ def deactivate(session: Session, user: User) -> None:
     user.active = False
     user.session_version += 1
     session.flush()
-    _log().info("Staff account %s deactivated", user.email)
+    _log.info("Staff account %s deactivated", user.email)
 
 
 def reactivate(session: Session, user: User) -> None:
@@ -200,7 +196,7 @@ def reactivate(session: Session, user: User) -> None:
     user.failed_logins = 0
     user.locked_until = None
     session.flush()
-    _log().info("Staff account %s reactivated", user.email)
+    _log.info("Staff account %s reactivated", user.email)
 
 
 # --- Signing in ---------------------------------------------------------------------------------
@@ -227,24 +223,24 @@ def authenticate(session: Session, email: str, password: str, now: datetime) -> 
     user = find_user(session, email, for_update=True)
     matches = _verify(user.password_hash if user else None, password)
     if user is None:
-        _log().warning("Sign-in failed: no account for %r", normal_email(email)[:320])
+        _log.warning("Sign-in failed: no account for %r", normal_email(email)[:320])
         return SignIn("wrong")
     if user.locked_until is not None and user.locked_until > now:
-        _log().warning("Sign-in refused: %s is locked until %s", user.email,
+        _log.warning("Sign-in refused: %s is locked until %s", user.email,
                     user.locked_until.isoformat())
         return SignIn("locked")
     if not user.active:
-        _log().warning("Sign-in refused: %s is deactivated", user.email)
+        _log.warning("Sign-in refused: %s is deactivated", user.email)
         return SignIn("inactive")
     if not matches:
         user.failed_logins += 1
         if user.failed_logins >= MAX_FAILED_SIGN_INS:
             user.failed_logins = 0
             user.locked_until = now + LOCKOUT
-            _log().warning("Sign-in failed for %s: wrong password; locked for %s after %d tries",
+            _log.warning("Sign-in failed for %s: wrong password; locked for %s after %d tries",
                         user.email, LOCKOUT, MAX_FAILED_SIGN_INS)
         else:
-            _log().warning("Sign-in failed for %s: wrong password (%d in a row)", user.email,
+            _log.warning("Sign-in failed for %s: wrong password (%d in a row)", user.email,
                         user.failed_logins)
         session.flush()
         return SignIn("wrong")
@@ -254,7 +250,7 @@ def authenticate(session: Session, email: str, password: str, now: datetime) -> 
     user.locked_until = None
     user.last_login_at = now
     session.flush()
-    _log().info("Signed in: %s", user.email)
+    _log.info("Signed in: %s", user.email)
     return SignIn("ok", user)
 
 
@@ -264,4 +260,4 @@ def signed_in(session: Session, user: User, now: datetime) -> None:
     user.locked_until = None
     user.last_login_at = now
     session.flush()
-    _log().info("Signed in through single sign-on: %s", user.email)
+    _log.info("Signed in through single sign-on: %s", user.email)

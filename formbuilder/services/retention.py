@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from formbuilder import webhooks
 from formbuilder.database import Database
+from formbuilder.files.storage import Storage
 from formbuilder.jobs import JobContext, handler
 from formbuilder.models import (
     Attachment,
@@ -40,7 +41,6 @@ from formbuilder.models import (
 )
 from formbuilder.services import drafts
 from formbuilder.services.documents import pdf_key
-from formbuilder.storage import Storage
 from schemas.model import Retention
 
 KIND = "retention.purge"
@@ -49,7 +49,7 @@ CLOSED = ("received", "approved", "rejected")
 # The shortest a unit can be: a lower bound on a period, so the database can pre-select.
 _SHORTEST = {"day": timedelta(days=1), "month": timedelta(days=28),
              "year": timedelta(days=365)}
-log = logging.getLogger("formbuilder.retention")
+log = logging.getLogger("formbuilder.services.retention")
 
 
 @dataclass(frozen=True)

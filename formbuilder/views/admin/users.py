@@ -18,12 +18,11 @@ from flask import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from formbuilder import accounts
-from formbuilder.auth import admin_required, current_user, now
-from formbuilder.forms import csrf_form
 from formbuilder.models import User
-from formbuilder.permissions import roles_of_form
-from formbuilder.services import publishing
+from formbuilder.services import accounts, publishing
+from formbuilder.services.permissions import roles_of_form
+from formbuilder.views.auth import admin_required, current_user, now
+from formbuilder.views.csrf import csrf_form
 from schemas.suggest import did_you_mean
 
 blueprint = Blueprint("admin", __name__, url_prefix="/staff/admin")

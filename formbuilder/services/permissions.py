@@ -12,8 +12,6 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-from flask import current_app, has_app_context
-
 from formbuilder.models import Submission, User
 from formbuilder.services.publishing import form_of
 from schemas import Form
@@ -21,7 +19,7 @@ from schemas import Form
 Action = Literal["view", "decide", "admin"]
 ACTIONS = ("view", "decide", "admin")
 
-_fallback_log = logging.getLogger(__name__)
+_log = logging.getLogger(__name__)
 
 
 def roles_of_form(form: Form) -> set[str]:
@@ -51,7 +49,7 @@ def can(user: User | None, action: Action, resource: Submission | None = None) -
     if not allowed:
         who = user.email if user is not None else "someone not signed in"
         what = f" {resource.reference}" if resource is not None else ""
-        _log().warning("Permission refused: %s may not %s%s", who, action, what)
+        _log.warning("Permission refused: %s may not %s%s", who, action, what)
     return allowed
 
 
@@ -64,6 +62,3 @@ def _allowed(user: User | None, action: Action, resource: Submission | None) -> 
         return False
     return holds_any(user, roles_of_form(form_of(resource.form_version)))
 
-
-def _log() -> logging.Logger:
-    return current_app.logger if has_app_context() else _fallback_log

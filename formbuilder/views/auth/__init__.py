@@ -26,9 +26,9 @@ from flask import (
     url_for,
 )
 
-from formbuilder import accounts, permissions
-from formbuilder.forms import csrf_form
 from formbuilder.models import User, utcnow
+from formbuilder.services import accounts, permissions
+from formbuilder.views.csrf import csrf_form
 
 blueprint = Blueprint("auth", __name__, url_prefix="/staff")
 

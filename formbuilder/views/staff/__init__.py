@@ -8,7 +8,6 @@ nothing and says why.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, NoReturn
 
 from flask import (
@@ -26,13 +25,12 @@ from sqlalchemy.orm import Session
 
 import schemas
 import workflows
-from formbuilder import permissions
-from formbuilder.auth import current_user, now, staff_required
-from formbuilder.forms import csrf_form
-from formbuilder.i18n import current_language, gettext
 from formbuilder.models import Attachment, Event, Submission, User
-from formbuilder.services import documents, routing, submissions
+from formbuilder.services import documents, permissions, routing, submissions
 from formbuilder.services import inbox as inbox_service
+from formbuilder.views.auth import current_user, now, staff_required
+from formbuilder.views.csrf import csrf_form
+from formbuilder.views.language import current_language, gettext
 from renderers import html
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
@@ -312,10 +310,3 @@ def describe_event(form: schemas.Form, event: Event) -> str:
     }
     found = words.get(event.kind)
     return found() if found else event.kind
-
-
-def when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else ""
-
-
-blueprint.add_app_template_filter(when, "when")

@@ -29,14 +29,14 @@ from flask import (
 )
 from sqlalchemy.orm import Session
 
-from formbuilder import catalogue as catalogue_search
 from formbuilder import notifications
-from formbuilder.attachments import store_uploads
-from formbuilder.forms import CsrfForm as CsrfForm
-from formbuilder.forms import csrf_form as _csrf_form
-from formbuilder.i18n import current_language, gettext
 from formbuilder.models import Attachment, Draft, FormVersion, Submission
+from formbuilder.services import catalogue as catalogue_search
 from formbuilder.services import drafts, publishing, routing, submissions
+from formbuilder.services.attachments import store_uploads
+from formbuilder.views.csrf import CsrfForm as CsrfForm
+from formbuilder.views.csrf import csrf_form as _csrf_form
+from formbuilder.views.language import current_language, gettext
 from renderers import html
 from renderers.wtforms import answers_from_post
 from schemas import Form
@@ -49,50 +49,6 @@ RENDERER_STATIC = html.static_folder()
 
 def _db() -> Any:
     return current_app.extensions["db"]
-
-
-@blueprint.app_template_global()
-def switch_language_url(code: str) -> str:
-    args = {**(request.view_args or {}), **request.args.to_dict(), "lang": code}
-    return url_for(request.endpoint or "public.catalogue", **args)
-
-
-blueprint.add_app_template_global(html.format_description, "render_text")
-
-
-@blueprint.app_template_global()
-def status_label(status: str) -> str:
-    labels = {
-        "received": gettext("Received"),
-        "in_review": gettext("Being reviewed"),
-        "returned": gettext("Returned to you for changes"),
-        "approved": gettext("Approved"),
-        "rejected": gettext("Rejected"),
-    }
-    return labels.get(status, status)
-
-
-@blueprint.app_template_global()
-def error_title(code: int) -> str:
-    titles = {
-        400: gettext("There is a problem with what was sent"),
-        403: gettext("You cannot see this page"),
-        404: gettext("Page not found"),
-        413: gettext("The files are too large"),
-    }
-    return titles.get(code, gettext("Sorry, there is a problem with the service"))
-
-
-@blueprint.app_template_global()
-def error_advice(code: int) -> str:
-    advice = {
-        400: gettext("Go back, check your answers and try again."),
-        403: gettext("If you think you should see it, contact the office that sent you here."),
-        404: gettext("If you typed the web address, check it is correct."),
-        413: gettext("Each file must be smaller than the size shown next to it. Go back and "
-                     "choose a smaller file."),
-    }
-    return advice.get(code, gettext("Try again later. Your saved answers have been kept."))
 
 
 @blueprint.route("/assets/<path:filename>")

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage, MultiDict
 
+from formbuilder.files.storage import Storage, TooLarge
+from formbuilder.files.uploads import accepts, parse_accept, safe_file_name, sniff_file
 from formbuilder.models import Attachment
-from formbuilder.storage import Storage, TooLarge
-from formbuilder.uploads import accepts, parse_accept, safe_file_name, sniff_file
 from schemas import Field, Form
 from schemas.validation import FieldError, parse_size, upload_errors
 

@@ -1,0 +1,29 @@
+"""The web layer: one blueprint package per audience, and what every page shares.
+
+HTTP lives here and only here. Views read the request, ask ``formbuilder.services`` (which
+never import Flask) and draw a template; a newcomer finds a page by its audience's folder.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from formbuilder.views import errors, headers, language, template_globals
+from formbuilder.views.admin.jobs import blueprint as jobs
+from formbuilder.views.admin.users import blueprint as admin
+from formbuilder.views.auth import blueprint as auth
+from formbuilder.views.auth.oidc import blueprint as oidc
+from formbuilder.views.public import blueprint as public
+from formbuilder.views.staff import blueprint as staff
+
+BLUEPRINTS = (public, staff, auth, oidc, admin, jobs)
+
+
+def register(app: Flask) -> None:
+    """Everything the web layer adds to an app: language, headers, globals, errors, pages."""
+    language.init_app(app)
+    headers.protect(app)
+    template_globals.register(app)
+    errors.register(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)

@@ -1,0 +1,1 @@
+"""Admin pages (admins only): staff accounts (``users``) and jobs that need a person (``jobs``)."""
