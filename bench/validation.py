@@ -8,6 +8,7 @@ as residents send them: mostly right, some with a missing, malformed or too long
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -16,6 +17,9 @@ from typing import Any
 import jsonschema
 import yaml
 
+from schemas.conditions import ConditionError
+from schemas.conditions import parse as parse_condition
+from schemas.patterns import matches
 from schemas.validation import compiled_validator, validate_answers
 
 FULL_RUN = 10_000
@@ -108,3 +112,38 @@ def run(quick: bool = False) -> Iterator[str]:
            f"{cached:.2f} s = {baseline / cached:.1f}x")
     yield (f"validation: jsonschema.validate {baseline:.2f} s / validate_answers with "
            f"messages {explained:.2f} s = {baseline / explained:.1f}x")
+    yield from run_hostile()
+
+
+# A pattern that backtracks for seconds on Python's engine (issue 12), and an answer that makes
+# it: 150 characters keep the baseline under a second; RE2 is linear whatever the length.
+_HOSTILE_PATTERN = r"^.*a.*a.*a.*a$"
+_HOSTILE_ANSWER = "a" * 150 + "b"
+# Conditions nested far past the limit, which the parser must refuse at once.
+_DEEP_CONDITIONS = ["(" * 1000 + "a" + ")" * 1000, "(" * 1000 + "a", "(" * 1000,
+                    "not " * 499 + "a", "not (" * 400 + "a"]
+
+
+def _refuse_deep_conditions() -> None:
+    for text in _DEEP_CONDITIONS:
+        try:
+            parse_condition(text)
+        except ConditionError:
+            continue
+        raise AssertionError(f"accepted {text[:20]!r}...")
+
+
+def run_hostile() -> Iterator[str]:
+    """Hostile input: a backtracking pattern on Python's ``re`` vs RE2, and deep conditions."""
+    start = time.perf_counter()
+    re.search(_HOSTILE_PATTERN, _HOSTILE_ANSWER)
+    backtracking = time.perf_counter() - start
+    start = time.perf_counter()
+    matches(_HOSTILE_PATTERN, _HOSTILE_ANSWER)
+    linear = time.perf_counter() - start
+    yield (f"patterns: python re {backtracking:.4f} s / re2 {linear:.6f} s = "
+           f"{backtracking / linear:,.0f}x on one {len(_HOSTILE_ANSWER)}-character answer")
+    start = time.perf_counter()
+    _refuse_deep_conditions()
+    deep = time.perf_counter() - start
+    yield f"conditions: {len(_DEEP_CONDITIONS)} over-nested conditions refused in {deep:.4f} s"

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 from jsonschema import FormatChecker
 
+from schemas.patterns import pattern_problem
+
 # Answers to these are references to stored attachments, not the files: never checked here.
 ATTACHMENT_FORMATS = ("file", "data-url")
 # Schemes whose addresses name a server (``https://host/...``), as opposed to ``mailto:``.
@@ -143,13 +145,10 @@ def is_uuid(value: object) -> bool:
 
 @format_checker.checks("regex")
 def is_regex(value: object) -> bool:
+    """A pattern formbuilder can run (on RE2, see ``schemas.patterns``)."""
     if not isinstance(value, str):
         return True
-    try:
-        re.compile(value)
-    except re.error:
-        return False
-    return True
+    return pattern_problem(value) is None
 
 
 @format_checker.checks("file")

@@ -14,8 +14,8 @@ import jsonschema
 from jsonschema.validators import validator_for
 
 from schemas.drafts import DRAFT_7, DRAFT_2019_09, DRAFT_2020_12, DRAFT_NAMES
+from schemas.patterns import pattern_problem
 from schemas.refs import LocalRefs, RefError, all_refs
-from schemas.regex_safety import pattern_problem
 from schemas.suggest import did_you_mean
 
 Path = tuple[str | int, ...]

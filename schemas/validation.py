@@ -45,6 +45,7 @@ from schemas.fields import Field, FieldCollector, humanise
 from schemas.formats import ATTACHMENT_FORMATS, format_checker
 from schemas.i18n import DEFAULT_LANGUAGE, N_, base_language, gettext, ngettext
 from schemas.localized import localized
+from schemas.patterns import PatternError, matches
 from schemas.refs import RefError
 
 TitleOf = Callable[[str], str | None]
@@ -98,8 +99,24 @@ def _multiple_of(validator: Validator, step: Any, instance: Any,
         yield ValidationError(f"{instance!r} is not a multiple of {step}")
 
 
+def _pattern_keyword(validator: Validator, pattern: Any, instance: Any,
+                     schema: Mapping[str, Any]) -> Iterator[ValidationError]:
+    """``pattern`` on RE2 (``schemas.patterns``), so no answer can stall the server. A pattern
+    RE2 cannot run is refused by ``check``; one in a definition published before that rule is
+    skipped rather than run on a backtracking engine."""
+    if not validator.is_type(instance, "string") or not isinstance(pattern, str):
+        return
+    try:
+        found = matches(pattern, instance)
+    except PatternError:
+        return
+    if not found:
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
 _VALIDATORS: dict[str, type[Validator]] = {
-    uri: jsonschema.validators.extend(cls, {"multipleOf": _multiple_of})
+    uri: jsonschema.validators.extend(cls, {"multipleOf": _multiple_of,
+                                            "pattern": _pattern_keyword})
     for uri, cls in ((DRAFT_2020_12, jsonschema.Draft202012Validator),
                      (DRAFT_2019_09, jsonschema.Draft201909Validator),
                      (DRAFT_7, jsonschema.Draft7Validator))
@@ -633,7 +650,14 @@ def _unexpected_names(error: ValidationError) -> list[str]:
         pattern_properties = part.get("patternProperties")
         patterns += list(pattern_properties if isinstance(pattern_properties, Mapping) else ())
     return [str(name) for name in instance if name not in declared
-            and not any(re.search(p, str(name)) for p in patterns)]
+            and not any(_matches_safely(p, str(name)) for p in patterns)]
+
+
+def _matches_safely(pattern: str, text: str) -> bool:
+    try:
+        return matches(pattern, text)
+    except PatternError:
+        return False
 
 
 def _schema_parts(schema: Any) -> Iterable[Mapping[str, Any]]:
