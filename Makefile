@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
 
-.PHONY: run test lint check-examples browser-deps services bench clean
+.PHONY: run shell test lint check-examples browser-deps services bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +19,14 @@ $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 run: $(STAMP)
 	$(BIN)/formbuilder db upgrade
 	$(BIN)/formbuilder publish examples/
-	$(BIN)/formbuilder serve --host 127.0.0.1 --port 5000
+	@echo "Staff pages: http://$(HOST):$(PORT)/staff. Create the first account in another terminal:"
+	@echo "    $(BIN)/formbuilder users create --email you@example.gov --admin"
+	$(BIN)/formbuilder serve --host $(HOST) --port $(PORT)
+
+# A shell with .venv active, so `formbuilder check`, `formbuilder users ...` work as typed.
+shell: $(STAMP)
+	@echo "formbuilder's environment is active; type exit to leave."
+	@bash --rcfile $(BIN)/activate -i
 
 browser-deps:
 	bash scripts/install-browser-deps.sh

@@ -329,12 +329,22 @@ def serve(host: str, port: int) -> None:
     Background jobs run in a thread of this process too, unless FORMBUILDER_IN_PROCESS_JOBS=0
     (then run `formbuilder worker` beside it).
     """
-    from werkzeug.serving import run_simple
+    import socket
+
+    from werkzeug.serving import make_server
 
     from formbuilder.jobs import worker as jobs_worker
 
     app = _app()
     app.extensions["db"].upgrade()
+    try:  # bind first, so a taken port is the only thing said and nothing has started
+        listening = socket.create_server((host, port))
+    except OSError as error:
+        raise click.ClickException(
+            f"Cannot serve on {host}:{port}: {error.strerror or error}. Stop the program "
+            f"using that port, or choose another one (make run PORT=8000, or --port 8000)."
+        ) from None
+    server = make_server(host, port, app, threaded=True, fd=listening.fileno())
     background = None
     if jobs_worker.in_process_jobs_enabled():
         jobs_worker.configure_logging()
@@ -342,8 +352,12 @@ def serve(host: str, port: int) -> None:
     click.echo(f"Serving on http://{host}:{port}"
                + (" (with a job worker)" if background else " (jobs run elsewhere)"))
     try:
-        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
     finally:
+        server.server_close()
+        listening.close()
         if background is not None:
             background.stop.set()
 
