@@ -81,10 +81,7 @@ def email_key(identity: str, recipient: str) -> str:
 
 
 def applicant_address(form: schemas.Form, submission: Submission) -> str | None:
-    if not form.applicant_email:
-        return None
-    value = (submission.answers or {}).get(form.applicant_email)
-    return value.strip() if isinstance(value, str) and value.strip() else None
+    return form.applicant_email_in(submission.answers)
 
 
 def holders(session: Session, role: str) -> list[str]:

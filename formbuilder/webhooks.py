@@ -118,7 +118,9 @@ def enqueue_for(session: Session, submission: Submission, events: Sequence[Event
     status = state_of(session, submission).status
     answers = describe_files(submission.answers or {}, _files_of(session, submission))
     # (the `on` that wants it, its type, the event it tells of, whether it is the outcome)
-    news = [(*TRIGGERS[event.kind], event, False) for event in wanted]
+    # An approval with no step (routing whose every step was skipped) is only the outcome.
+    news = [(*TRIGGERS[event.kind], event, False) for event in wanted
+            if event.kind != "approved" or "step" in (event.data or {})]
     decided = [e for e in wanted if e.kind in FINAL]
     if status in FINAL and decided:
         news.append(("decision", f"submission.{status}", decided[-1], True))

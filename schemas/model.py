@@ -139,6 +139,24 @@ class Form:
         """The questions directly inside a group or repeating group."""
         return [f for f in self.fields.values() if f.parent == path]
 
+    def applicant_email_in(self, answers: Mapping[str, Any] | None) -> str | None:
+        """The resident's email address in ``answers``, stripped, or ``None``.
+
+        The one way to read it: ``applicant_email`` may name a question inside a group
+        (``contact.email``), so receipts, decisions, returns and /track must not each look up
+        ``answers[applicant_email]`` and disagree about who the applicant is.
+        """
+        if not self.applicant_email or not isinstance(answers, Mapping):
+            return None
+        found = self.fields.get(self.applicant_email)
+        keys = found.keys if found is not None else tuple(self.applicant_email.split("."))
+        value: Any = answers
+        for key in keys:
+            if not isinstance(value, Mapping):
+                return None
+            value = value.get(key)
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
     def is_open(self, on: date) -> bool:
         if self.open_from and on < self.open_from:
             return False

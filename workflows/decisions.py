@@ -45,12 +45,23 @@ def start(form: schemas.Form, answers: Mapping[str, Any], history: Sequence[Reco
           now: datetime) -> list[Record]:
     """The first step's ``step_started``, for a submission just stored.
 
-    Nothing when the form has no routing, when every step's ``when`` fails (the submission is
-    then approved as it stands), or when routing has already started (a retried submit).
+    Nothing when the form has no routing or when routing has already started (a retried
+    submit). When every step's ``when`` fails, the submission is approved as it stands, and
+    that is written as a system ``approved`` record without a ``step``: the caller's status,
+    the decision email, webhooks and /track all follow records, so approving by replay alone
+    (with nothing appended) left the stored status "received" and told nobody.
     """
-    if not form.routing or any(record.kind == "step_started" for record in history):
+    if not form.routing or any(record.kind == "step_started" or _approved_unrouted(record)
+                               for record in history):
         return []
-    return _next_step(form, answers, after=-1, now=now)
+    return _next_step(form, answers, after=-1, now=now) or [
+        Record("approved", SYSTEM, aware(now), {"skipped": True})]
+
+
+def _approved_unrouted(record: Record) -> bool:
+    """The record :func:`start` writes when no step applies to the answers."""
+    return record.kind == "approved" and isinstance(record.data, Mapping) \
+        and record.data.get("skipped") is True
 
 
 def decide(form: schemas.Form, answers: Mapping[str, Any], history: Sequence[Record], *,

@@ -127,8 +127,8 @@ def test_when_is_evaluated_on_the_answers_when_the_step_is_reached():
                {"step": "Supervisor approval", "assign": "supervisor", "when": "lanes_blocked"}]
     case = Case(make_form(routing), {"location": "Main St", "size": "small"})
     # Neither holds at submission: nothing starts, the submission is approved as it stands.
-    assert case.submit() == []
-    assert case.kinds() == ["submitted"]
+    assert [r.kind for r in case.submit()] == ["approved"]
+    assert case.kinds() == ["submitted", "approved"]
     assert case.state.status == "approved"
 
     blocked = Case(make_form(routing), {"location": "Main St", "lanes_blocked": True})
@@ -147,9 +147,12 @@ def test_a_later_steps_when_reads_the_answers_as_they_are_when_it_is_reached():
 def test_routing_whose_steps_are_all_skipped_approves_at_once():
     routing = [{"step": "Supervisor approval", "assign": "supervisor", "when": "lanes_blocked"}]
     case = Case(make_form(routing), {"location": "Main St", "lanes_blocked": False})
-    assert case.submit() == []
+    written = case.submit()
+    assert [(r.kind, r.actor, dict(r.data)) for r in written] == [
+        ("approved", "system", {"skipped": True})], "the approval is in the history"
     state = case.state
     assert (state.status, state.step, state.tasks, state.decisions) == ("approved", None, (), ())
+    assert case.submit() == [], "a retried submit approves once"
 
 
 # --- all_of ------------------------------------------------------------------------------------

@@ -259,7 +259,7 @@ def check(form_id: str) -> Any:
 def submit(form_id: str) -> Any:
     key = request.form.get("key", "")[:64]
     with _db().session() as db:
-        version, form, draft, token, _ = _filling(db, form_id)
+        version, form, draft, token, answering_return = _filling(db, form_id)
         existing = submissions.get_by_key(db, form_id, key) if key else None
         if existing is None and key in session.get("resubmitted", {}):
             existing = submissions.get_by_reference(db, session["resubmitted"][key])
@@ -267,6 +267,9 @@ def submit(form_id: str) -> Any:
             return _confirmed(existing)
         if not _csrf_form(request.form).validate():
             abort(400)
+        if not answering_return and not form.is_open(date.today()):
+            # Closed between "Check your answers" and Submit: pages refuse, so must this.
+            return render_template("public/closed.html", form=form, today=date.today()), 403
         if draft is None or token is None or key != _idempotency_key(token):
             return redirect(url_for("public.check", form_id=form_id))
         answers = applicable_answers(form, draft.answers)
@@ -386,10 +389,8 @@ def track() -> Any:
 
 def _email_matches(submission: Submission, email: str) -> bool:
     form = publishing.form_of(submission.form_version)
-    if not form.applicant_email:
-        return False
-    given = submission.answers.get(form.applicant_email)
-    return isinstance(given, str) and given.strip().lower() == email
+    given = form.applicant_email_in(submission.answers)
+    return given is not None and given.lower() == email
 
 
 def _tracked(db: Session, submission: Submission) -> dict[str, Any]:

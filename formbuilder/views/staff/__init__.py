@@ -308,5 +308,7 @@ def describe_event(form: schemas.Form, event: Event) -> str:
                                      to=str(data.get("to") or "")),
         "viewed": lambda: gettext("Opened the submission"),
     }
+    if event.kind == "approved" and "step" not in data:
+        return gettext("Approved at once: no approval step applies to these answers")
     found = words.get(event.kind)
     return found() if found else event.kind
