@@ -9,7 +9,7 @@ alike: times are stored as UTC and always come back timezone-aware, JSON is JSON
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -140,6 +140,7 @@ class Submission(Base):
         # collation), migration 0004. An expression, as SQLite has no operator classes.
         Index("ix_submissions_reference_pattern", text("reference varchar_pattern_ops"))
         .ddl_if(dialect="postgresql"),
+        Index(None, "form_id", "status"),  # the dashboard's outcomes (migration 0007)
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -226,6 +227,7 @@ class WorkflowTask(Base):
         Index(None, "claimed_by", "state"),
         Index(None, "escalated_to", "state"),
         Index(None, "form_id", "state", "due_at", "id"),  # the inbox's filter by form
+        Index(None, "form_id", "closed_at"),  # the dashboard's times to a decision (0007)
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -396,3 +398,73 @@ class PurgedSubmission(Base):
     purged_at: Mapped[datetime]
     events: Mapped[int]
     attachments: Mapped[int]
+
+
+class ApiToken(Base):
+    """An integration's key to ``/api/v1``: shown once, kept only as a SHA-256, revocable.
+
+    A hash (not argon2) is enough: tokens are 32 random bytes, so there is nothing to guess,
+    and a lookup by hash keeps every API request one indexed query.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))  # shown in lists, to tell tokens apart
+    scopes: Mapped[str] = mapped_column(String(100))  # space-separated: read decide submit
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    """One staff action, kept apart from a submission's history so that sign-ins, refusals,
+    exports and token use (which belong to no submission) are on the same record."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        Index(None, "at", "id"),
+        Index(None, "actor", "at"),
+        Index(None, "action", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str | None] = mapped_column(String(200))
+    form_id: Mapped[str | None] = mapped_column(String(63))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class SatisfactionAnswer(Base):
+    """A resident's optional "how easy was this form?", stored apart from the submission so
+    it never shows in the case, its PDF or its export; one per submission at most."""
+
+    __tablename__ = "satisfaction_answers"
+    __table_args__ = (Index(None, "form_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    form_id: Mapped[str] = mapped_column(ForeignKey("forms.id"))
+    submission_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("submissions.id", ondelete="SET NULL"), unique=True)
+    rating: Mapped[int | None]
+    comment: Mapped[str | None] = mapped_column(String(2000))
+    language: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FormPageCount(Base):
+    """How many residents reached each page of a form on a day (page 0: started the form),
+    counted as they go, so the dashboard's funnel is a few rows per day, not a walk of
+    sessions."""
+
+    __tablename__ = "form_page_counts"
+
+    form_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    page: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(default=0)
