@@ -22,6 +22,8 @@ from formbuilder.services import accounts
 from formbuilder.views.auth import oidc
 
 CLIENT_ID, CLIENT_SECRET = "formbuilder-test", "s3cret value"
+# DER prefix of a SHA-256 DigestInfo (RFC 8017, section 9.2, note 1): the test's own signer.
+SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
 SMALL_PRIMES = [p for p in range(3, 2000, 2) if all(p % d for d in range(3, int(p**0.5) + 1, 2))]
 
 
@@ -67,7 +69,7 @@ class RsaKey:
 
     def sign(self, message: bytes) -> bytes:
         size = (self.n.bit_length() + 7) // 8
-        digest = oidc.SHA256_DIGEST_INFO + hashlib.sha256(message).digest()
+        digest = SHA256_DIGEST_INFO + hashlib.sha256(message).digest()
         encoded = b"\x00\x01" + b"\xff" * (size - 3 - len(digest)) + b"\x00" + digest
         return pow(int.from_bytes(encoded, "big"), self.d, self.n).to_bytes(size, "big")
 
@@ -281,9 +283,15 @@ def test_without_configuration_there_is_no_single_sign_on(db, tmp_path):
 
 def test_rsa_verify_refuses_a_changed_message_and_short_keys(keys):
     key = keys["city"]
-    signature = key.sign(b"message")
-    assert oidc.rsa_verify(key.n, key.e, b"message", signature)
-    assert not oidc.rsa_verify(key.n, key.e, b"messagf", signature)
-    assert not oidc.rsa_verify(key.n, key.e, b"message", signature[:-1] + b"\x00")
+    token = jwt(key, {"message": "message"})
+    assert oidc.signed_claims(token, {"keys": [key.jwk()]}).claims == {"message": "message"}
+    head, body, signature = token.split(".")
+    changed = f"{head}.{b64(json.dumps({'message': 'messagf'}).encode())}.{signature}"
+    with pytest.raises(oidc.SignOnError, match="signature does not match"):
+        oidc.signed_claims(changed, {"keys": [key.jwk()]})
+    broken = f"{head}.{body}.{b64(key.sign(f'{head}.{body}'.encode())[:-1] + bytes(1))}"
+    with pytest.raises(oidc.SignOnError, match="signature does not match"):
+        oidc.signed_claims(broken, {"keys": [key.jwk()]})
     small = RsaKey("small", bits=1024)
-    assert not oidc.rsa_verify(small.n, small.e, b"message", small.sign(b"message"))
+    with pytest.raises(oidc.SignOnError, match="signature does not match"):
+        oidc.signed_claims(jwt(small, {"message": "message"}), {"keys": [small.jwk()]})

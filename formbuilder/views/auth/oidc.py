@@ -5,28 +5,35 @@ it only then. The provider proves who someone is; what they may do stays with fo
 person is matched to an existing, active staff account by their verified email address, and an
 admin grants the roles. Nobody gets an account just by holding a city login.
 
-The ID token comes straight from the token endpoint over TLS, and is still checked fully
-(RS256 signature against the provider's published keys, issuer, audience, expiry, nonce), so a
-mix-up or a replayed token is refused. RS256 verification is a few lines of integer arithmetic
-(RFC 8017, RSASSA-PKCS1-v1_5), which spares the app a cryptography dependency.
+The protocol is Authlib's, not ours: its OAuth 2 client makes the authorization address (state,
+nonce, S256 PKCE challenge) and the token exchange, and its OpenID Connect claims check the ID
+token (issuer, audience and authorized party, expiry, nonce) after ``joserfc``, the JOSE library
+Authlib is built on, has checked the RS256 signature against the provider's published keys. The
+ID token comes straight from the token endpoint over TLS and is still checked fully, so a mix-up
+or a replayed token is refused. What stays here is policy: RS256 only, keys of 2048 bits or
+more, HTTPS except for a provider on this machine, and the words a person reads.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
-import json
 import secrets
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
+import requests
+from authlib.common.security import is_secure_transport
+from authlib.integrations.requests_client import OAuth2Session, OAuthError
+from authlib.oidc.core import CodeIDToken
+from authlib.oidc.discovery import OpenIDProviderMetadata, get_well_known_url
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from joserfc import jws, jwt
+from joserfc.errors import BadSignatureError, ClaimError, ExpiredTokenError, JoseError
+from joserfc.jwk import RSAKey
 
 from formbuilder.services import accounts
 from formbuilder.views.auth import now, safe_next, start_session
@@ -38,9 +45,8 @@ CACHE_SECONDS = 3600
 FLOW_MINUTES = 10  # how long the trip to the provider and back may take
 LEEWAY = timedelta(seconds=60)  # clock difference tolerated with the provider
 MIN_KEY_BITS = 2048
-# DER prefix of a SHA-256 DigestInfo (RFC 8017, section 9.2, note 1).
-SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
+ALGORITHM = "RS256"
+SCOPE = "openid email profile"
 
 _cache: dict[str, tuple[float, Any]] = {}
 _cache_lock = threading.Lock()
@@ -53,24 +59,21 @@ class SignOnError(Exception):
 # --- Talking to the provider ---------------------------------------------------------------
 
 
-def _get_json(url: str, *, data: dict[str, str] | None = None,
-              auth: tuple[str, str] | None = None) -> Any:
-    body = urllib.parse.urlencode(data).encode() if data is not None else None
-    req = urllib.request.Request(url, data=body, headers={"Accept": "application/json"})
-    if auth is not None:
-        pair = f"{urllib.parse.quote(auth[0], safe='')}:{urllib.parse.quote(auth[1], safe='')}"
-        req.add_header("Authorization", "Basic " + base64.b64encode(pair.encode()).decode())
+def _get_json(url: str) -> Any:
     try:
-        with urllib.request.urlopen(req, timeout=HTTP_TIMEOUT) as response:
-            return json.loads(response.read(1_000_000))
-    except urllib.error.HTTPError as error:
-        raise SignOnError(f"The sign-on service refused the request ({error.code}).") from error
-    except (OSError, ValueError) as error:
-        raise SignOnError("The sign-on service could not be reached or sent something that "
-                          "is not JSON.") from error
+        response = requests.get(url, headers={"Accept": "application/json"},
+                                timeout=HTTP_TIMEOUT, allow_redirects=False)
+    except requests.RequestException as error:
+        raise SignOnError("The sign-on service could not be reached.") from error
+    if response.status_code != 200:
+        raise SignOnError(f"The sign-on service refused the request ({response.status_code}).")
+    try:
+        return response.json()
+    except ValueError as error:
+        raise SignOnError("The sign-on service sent something that is not JSON.") from error
 
 
-def _cached(key: str, fetch: Any, *, fresh: bool = False) -> Any:
+def _cached(key: str, fetch: Callable[[], Any], *, fresh: bool = False) -> Any:
     with _cache_lock:
         hit = _cache.get(key)
     if hit is not None and hit[0] > time.monotonic() and not fresh:
@@ -81,108 +84,129 @@ def _cached(key: str, fetch: Any, *, fresh: bool = False) -> Any:
     return value
 
 
-def _checked_url(url: Any, what: str) -> str:
-    """Only HTTPS, except for a provider on this machine (development and tests)."""
-    parts = urllib.parse.urlsplit(url if isinstance(url, str) else "")
-    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK):
-        return str(url)
-    raise SignOnError(f"The sign-on service's {what} is not an https address.")
-
-
-def provider() -> dict[str, Any]:
-    """The provider's discovery document, checked and cached per process."""
+def provider() -> OpenIDProviderMetadata:
+    """The provider's discovery document, checked (Authlib's rules: HTTPS, or a provider on
+    this machine) and cached per process."""
     issuer = current_app.config["OIDC_ISSUER"].rstrip("/")
-    url = _checked_url(issuer, "address") + "/.well-known/openid-configuration"
-    document = _cached(url, lambda: _get_json(url))
-    if not isinstance(document, dict) or str(document.get("issuer", "")).rstrip("/") != issuer:
+    if not is_secure_transport(issuer):
+        raise SignOnError("The sign-on service's address is not an https address.")
+    url = get_well_known_url(issuer, external=True)
+    document = OpenIDProviderMetadata(_cached(url, lambda: _get_json(url)))
+    if str(document.get("issuer", "")).rstrip("/") != issuer:
         raise SignOnError("The sign-on service describes itself as another issuer than the "
                           "one configured in FORMBUILDER_OIDC_ISSUER.")
-    for key in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
-        _checked_url(document.get(key), key.replace("_", " "))
+    try:
+        document.validate_authorization_endpoint()
+        document.validate_token_endpoint()
+        document.validate_jwks_uri()
+    except ValueError as error:
+        raise SignOnError(f"The sign-on service's description cannot be used: {error}.") \
+            from error
     return document
 
 
-def _keys(document: dict[str, Any], *, fresh: bool = False) -> list[dict[str, Any]]:
-    url = document["jwks_uri"]
+def _keys(document: Mapping[str, Any], *, fresh: bool = False) -> dict[str, Any]:
+    url = str(document["jwks_uri"])
     found = _cached(url, lambda: _get_json(url), fresh=fresh)
-    keys = found.get("keys") if isinstance(found, dict) else None
-    return [k for k in keys if isinstance(k, dict)] if isinstance(keys, list) else []
+    return found if isinstance(found, dict) else {}
+
+
+def _client() -> OAuth2Session:
+    config = current_app.config
+    client = OAuth2Session(config["OIDC_CLIENT_ID"], config.get("OIDC_CLIENT_SECRET") or None,
+                           scope=SCOPE, redirect_uri=url_for("oidc.callback", _external=True),
+                           code_challenge_method="S256", default_timeout=HTTP_TIMEOUT)
+    client.register_client_auth_method(("client_secret_basic", _secret_basic))
+    return client
+
+
+def _secret_basic(client: Any, method: str, uri: str, headers: dict[str, str],
+                  body: str) -> tuple[str, dict[str, str], str]:
+    """HTTP Basic with the client id and secret form-encoded first, as RFC 6749 (2.3.1) says;
+    Authlib sends them raw, which providers that decode them misread (a space, a colon)."""
+    pair = f"{quote(client.client_id, safe='')}:{quote(client.client_secret or '', safe='')}"
+    headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+    return uri, headers, body
 
 
 # --- ID tokens -------------------------------------------------------------------------------
 
 
-def _b64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def rsa_verify(n: int, e: int, message: bytes, signature: bytes) -> bool:
-    """RSASSA-PKCS1-v1_5 with SHA-256: is ``signature`` the key's signature of ``message``?"""
-    size = (n.bit_length() + 7) // 8
-    if n.bit_length() < MIN_KEY_BITS or len(signature) != size:
-        return False
-    value = int.from_bytes(signature, "big")
-    if value >= n:
-        return False
-    encoded = pow(value, e, n).to_bytes(size, "big")
-    digest = SHA256_DIGEST_INFO + hashlib.sha256(message).digest()
-    expected = b"\x00\x01" + b"\xff" * (size - 3 - len(digest)) + b"\x00" + digest
-    return hmac.compare_digest(encoded, expected)
-
-
-def verify_id_token(token: str, document: dict[str, Any], *, client_id: str, nonce: str,
-                    at: datetime) -> dict[str, Any]:
-    """The token's claims, once its signature and every claim that matters hold."""
+def signed_claims(token: str, key_set: Mapping[str, Any]) -> jwt.Token:
+    """The token, once its RS256 signature is proven by one of ``key_set``'s RSA signing
+    keys of at least 2048 bits; :class:`SignOnError` otherwise."""
     try:
-        head_part, claims_part, signature_part = token.split(".")
-        header = json.loads(_b64(head_part))
-        claims = json.loads(_b64(claims_part))
-        signature = _b64(signature_part)
-    except ValueError as error:
+        header = jws.extract_compact(token.encode()).protected
+    except (JoseError, ValueError) as error:
         raise SignOnError("The sign-on service sent an ID token that cannot be read.") from error
-    if not isinstance(header, dict) or not isinstance(claims, dict):
-        raise SignOnError("The sign-on service sent an ID token that cannot be read.")
-    if header.get("alg") != "RS256":
+    if header.get("alg") != ALGORITHM:
         raise SignOnError("The ID token is not signed with RS256, the only method accepted.")
-    signed = f"{head_part}.{claims_part}".encode()
+    usable = []
+    for entry in key_set.get("keys") or []:
+        if not isinstance(entry, dict) or entry.get("kty") != "RSA" \
+                or entry.get("use", "sig") != "sig":
+            continue
+        try:
+            if len(_unpadded(str(entry["n"]))) * 8 < MIN_KEY_BITS:
+                continue
+            usable.append(RSAKey.import_key(entry))
+        except (JoseError, KeyError, ValueError, TypeError):
+            continue
+    if header.get("kid") is not None:
+        usable = [k for k in usable if k.kid == header["kid"]]
+    for key in usable:
+        try:
+            return jwt.decode(token, key, algorithms=[ALGORITHM])
+        except BadSignatureError:
+            continue
+        except (JoseError, ValueError) as error:
+            raise SignOnError("The sign-on service sent an ID token that cannot be read.") \
+                from error
+    raise SignOnError("The ID token's signature does not match the sign-on service's keys.")
 
-    def matching(keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [k for k in keys if k.get("kty") == "RSA" and k.get("use", "sig") == "sig"
-                and (header.get("kid") is None or k.get("kid") == header.get("kid"))]
 
-    candidates = matching(_keys(document)) or matching(_keys(document, fresh=True))
+def _unpadded(text: str) -> bytes:
+    """A JWK number's bytes without leading zeros: its bit length, before any key is made."""
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).lstrip(b"\0")
+
+
+def verify_id_token(token: str, document: Mapping[str, Any], *, client_id: str, nonce: str,
+                    at: datetime) -> dict[str, Any]:
+    """The token's claims, once its signature and every claim that matters hold.
+
+    A signature no known key proves is tried once more with freshly fetched keys: the
+    provider may have rotated them since they were cached.
+    """
     try:
-        valid = any(rsa_verify(int.from_bytes(_b64(k["n"]), "big"),
-                               int.from_bytes(_b64(k["e"]), "big"), signed, signature)
-                    for k in candidates)
-    except (KeyError, TypeError, ValueError):
-        valid = False
-    if not valid:
-        raise SignOnError("The ID token's signature does not match the sign-on service's keys.")
-    _check_claims(claims, document, client_id=client_id, nonce=nonce, at=at)
-    return claims
-
-
-def _check_claims(claims: dict[str, Any], document: dict[str, Any], *, client_id: str,
-                  nonce: str, at: datetime) -> None:
-    audience = claims.get("aud")
-    audiences = audience if isinstance(audience, list) else [audience]
-    if str(claims.get("iss", "")).rstrip("/") != str(document["issuer"]).rstrip("/"):
-        raise SignOnError("The ID token was issued by another service.")
-    if client_id not in audiences or (len(audiences) > 1 and claims.get("azp") != client_id):
-        raise SignOnError("The ID token was issued for another application.")
-    expires, issued = claims.get("exp"), claims.get("iat")
-    if not isinstance(expires, int | float) or not isinstance(issued, int | float):
-        raise SignOnError("The ID token does not say when it expires.")
-    if datetime.fromtimestamp(expires, at.tzinfo) + LEEWAY < at or \
-            datetime.fromtimestamp(issued, at.tzinfo) - LEEWAY > at:
-        raise SignOnError("The ID token has expired; sign in again.")
-    if not isinstance(claims.get("nonce"), str) or \
-            not hmac.compare_digest(claims["nonce"], nonce):
-        raise SignOnError("The ID token belongs to another sign-in attempt; sign in again.")
+        decoded = signed_claims(token, _keys(document))
+    except SignOnError:
+        decoded = signed_claims(token, _keys(document, fresh=True))
+    claims = CodeIDToken(decoded.claims, decoded.header,
+                         {"iss": {"essential": True, "values": [str(document["issuer"])]},
+                          "aud": {"essential": True, "values": [client_id]}},
+                         {"nonce": nonce, "client_id": client_id})
+    try:
+        claims.validate(now=int(at.timestamp()), leeway=int(LEEWAY.total_seconds()))
+    except ExpiredTokenError as error:
+        raise SignOnError("The ID token has expired; sign in again.") from error
+    except ClaimError as error:
+        raise SignOnError(_CLAIM_PROBLEMS.get(error.claim, _UNREADABLE)) from error
     if not isinstance(claims.get("email"), str) or claims.get("email_verified") is not True:
         raise SignOnError("The sign-on service did not confirm an email address for you, so "
                           "no staff account can be matched.")
+    return dict(claims)
+
+
+_UNREADABLE = "The ID token does not say who issued it, for whom, or until when."
+_CLAIM_PROBLEMS = {
+    "iss": "The ID token was issued by another service.",
+    "aud": "The ID token was issued for another application.",
+    "azp": "The ID token was issued for another application.",
+    "exp": "The ID token has expired; sign in again.",
+    "iat": "The ID token has expired; sign in again.",
+    "nbf": "The ID token has expired; sign in again.",
+    "nonce": "The ID token belongs to another sign-in attempt; sign in again.",
+}
 
 
 # --- The two pages ---------------------------------------------------------------------------
@@ -191,10 +215,6 @@ def _check_claims(claims: dict[str, Any], document: dict[str, Any], *, client_id
 def _problem(message: str, status: int = 400) -> tuple[str, int]:
     current_app.logger.warning("Single sign-on failed: %s", message)
     return render_template("auth/sso_problem.html", message=message), status
-
-
-def _redirect_uri() -> str:
-    return url_for("oidc.callback", _external=True)
 
 
 @blueprint.route("")
@@ -206,27 +226,21 @@ def start() -> Any:
         document = provider()
     except SignOnError as error:
         return _problem(str(error), 502)
-    verifier = secrets.token_urlsafe(48)
     flow = {"state": secrets.token_urlsafe(24), "nonce": secrets.token_urlsafe(24),
-            "verifier": verifier, "next": safe_next(request.args.get("next")),
+            "verifier": secrets.token_urlsafe(48), "next": safe_next(request.args.get("next")),
             "started": now().isoformat()}
     session["oidc"] = flow
-    challenge = base64.urlsafe_b64encode(
-        hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    query = urllib.parse.urlencode({
-        "response_type": "code", "client_id": current_app.config["OIDC_CLIENT_ID"],
-        "redirect_uri": _redirect_uri(), "scope": "openid email profile",
-        "state": flow["state"], "nonce": flow["nonce"], "code_challenge": challenge,
-        "code_challenge_method": "S256"})
-    endpoint = document["authorization_endpoint"]
-    return redirect(f"{endpoint}{'&' if '?' in endpoint else '?'}{query}")
+    address, _ = _client().create_authorization_url(
+        document["authorization_endpoint"], state=flow["state"],
+        code_verifier=flow["verifier"], nonce=flow["nonce"])
+    return redirect(address)
 
 
 @blueprint.route("/callback")
 def callback() -> Any:
     flow = session.pop("oidc", None)
     state = request.args.get("state", "")
-    if not isinstance(flow, dict) or not hmac.compare_digest(str(flow.get("state")), state):
+    if not isinstance(flow, dict) or not secrets.compare_digest(str(flow.get("state")), state):
         return _problem("This sign-in link is not the one this browser started, or it was "
                         "already used. Start again from the sign-in page.")
     try:
@@ -259,15 +273,23 @@ def callback() -> Any:
 
 
 def _exchange(code: str, flow: dict[str, Any]) -> dict[str, Any]:
+    """Trade the code (with the PKCE verifier) for tokens, then check the ID token."""
     document = provider()
-    config = current_app.config
-    answer = _get_json(document["token_endpoint"], data={
-        "grant_type": "authorization_code", "code": code[:2000],
-        "redirect_uri": _redirect_uri(), "code_verifier": flow["verifier"],
-        "client_id": config["OIDC_CLIENT_ID"]},
-        auth=(config["OIDC_CLIENT_ID"], config.get("OIDC_CLIENT_SECRET") or ""))
-    token = answer.get("id_token") if isinstance(answer, dict) else None
+    try:
+        answer = _client().fetch_token(document["token_endpoint"], code=code[:2000],
+                                       code_verifier=flow["verifier"])
+    except OAuthError as error:
+        raise SignOnError(f"The sign-on service refused the request ({error.error}).") \
+            from error
+    except requests.HTTPError as error:
+        raise SignOnError("The sign-on service refused the request "
+                          f"({getattr(error.response, 'status_code', '?')}).") \
+            from error
+    except (requests.RequestException, ValueError) as error:
+        raise SignOnError("The sign-on service could not be reached or sent something that "
+                          "is not JSON.") from error
+    token = answer.get("id_token")
     if not isinstance(token, str):
         raise SignOnError("The sign-on service sent no ID token.")
-    return verify_id_token(token, document, client_id=config["OIDC_CLIENT_ID"],
+    return verify_id_token(token, document, client_id=current_app.config["OIDC_CLIENT_ID"],
                            nonce=flow["nonce"], at=now())
