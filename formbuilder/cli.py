@@ -346,7 +346,7 @@ def serve(host: str, port: int) -> None:
         ) from None
     server = make_server(host, port, app, threaded=True, fd=listening.fileno())
     background = None
-    if jobs_worker.in_process_jobs_enabled():
+    if jobs_worker.in_process_jobs_enabled(app.config):
         jobs_worker.configure_logging()
         background = jobs_worker.start_in_process(app)
     click.echo(f"Serving on http://{host}:{port}"

@@ -1,13 +1,24 @@
-"""Settings: safe defaults, then the environment (``FORMBUILDER_*``), then a test's mapping."""
+"""Settings, read in one place: safe defaults, then the environment (``FORMBUILDER_*``), then a
+test's mapping, all into the app's config.
+
+No other module reads the environment: the database, the job worker, the handler registry and
+the webhooks get their values from the app's config (``create_app``), so a test sets a value
+by passing it, and every variable is parsed once, the same way. :data:`SETTINGS` is the list of
+variables (README's settings table documents each one); a value that cannot be read stops the
+app at start with a message naming the variable, instead of quietly meaning "off".
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 MB = 1_000_000
+PREFIX = "FORMBUILDER_"
 
 DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 60 * MB,  # the whole request; each file has its own, smaller limit
@@ -28,43 +39,137 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_TIMEOUT": 10.0,
     "MAIL_FROM": "City of Example <forms@example.gov>",
     "BASE_URL": "http://127.0.0.1:5000",  # links in emails, which are built outside requests
+    # Throttling (formbuilder.views.throttle), per client; sign-ins count failures only, per
+    # client and per (address, client). Counted in Redis when REDIS_URL is set, else in memory.
+    "REDIS_URL": None,
+    "RATELIMIT_ENABLED": True,
+    "RATE_LIMIT_TRACK": "10 per minute;60 per hour",
+    "RATE_LIMIT_RESUME_EMAIL": "5 per hour",
+    "RATE_LIMIT_SUBMIT": "20 per minute;200 per hour",
+    "RATE_LIMIT_SIGN_IN_CLIENT": "20 per 15 minutes",
+    "RATE_LIMIT_SIGN_IN_ADDRESS": "5 per 15 minutes",
+    "STAFF_SESSION_HOURS": 12,
+    # Pictures over this many pixels are refused at upload and never drawn into PDFs.
+    "MAX_IMAGE_PIXELS": 40_000_000,
+    # Background jobs (formbuilder.jobs): a lease is renewed while its worker lives.
+    "IN_PROCESS_JOBS": True,
+    "JOB_LEASE_SECONDS": 300.0,
+    "JOB_POLL_SECONDS": 1.0,
+    "EXTRA_HANDLER_MODULES": (),
+    # Webhooks (formbuilder.notifiers.webhooks): unsigned deliveries are parked, not sent.
+    "WEBHOOK_SECRET": None,
+    "WEBHOOK_ALLOW_PRIVATE": False,
+    "WEBHOOK_TIMEOUT": 10.0,
 }
 
-_FROM_ENV = {
-    "FORMBUILDER_DATABASE_URL": "DATABASE_URL",
-    "FORMBUILDER_SECRET_KEY": "SECRET_KEY",
-    "FORMBUILDER_UPLOAD_DIR": "UPLOAD_DIR",
-    "FORMBUILDER_CITY_NAME": "CITY_NAME",
-    "FORMBUILDER_OIDC_ISSUER": "OIDC_ISSUER",
-    "FORMBUILDER_OIDC_CLIENT_ID": "OIDC_CLIENT_ID",
-    "FORMBUILDER_OIDC_CLIENT_SECRET": "OIDC_CLIENT_SECRET",
-    "FORMBUILDER_SMTP_HOST": "SMTP_HOST",
-    "FORMBUILDER_SMTP_USERNAME": "SMTP_USERNAME",
-    "FORMBUILDER_SMTP_PASSWORD": "SMTP_PASSWORD",
-    "FORMBUILDER_MAIL_FROM": "MAIL_FROM",
-    "FORMBUILDER_MAIL": "MAIL",
-    "FORMBUILDER_MAIL_DIR": "MAIL_DIR",
-    "FORMBUILDER_BASE_URL": "BASE_URL",
-}
-_TRUE = ("1", "true", "yes", "on")
+TRUE = frozenset({"1", "true", "yes", "on"})
+FALSE = frozenset({"0", "false", "no", "off"})
 
 
-def from_environment() -> dict[str, Any]:
-    settings: dict[str, Any] = {key: os.environ[env] for env, key in _FROM_ENV.items()
-                                if os.environ.get(env)}
-    if os.environ.get("FORMBUILDER_SECURE_COOKIES", "").lower() in ("1", "true", "yes"):
-        settings["SESSION_COOKIE_SECURE"] = True
-    for env, key in (("FORMBUILDER_SMTP_STARTTLS", "SMTP_STARTTLS"),
-                     ("FORMBUILDER_SMTP_SSL", "SMTP_SSL")):
-        if os.environ.get(env):
-            settings[key] = os.environ[env].lower() in _TRUE
-    for env, key, kind in (("FORMBUILDER_SMTP_PORT", "SMTP_PORT", int),
-                           ("FORMBUILDER_SMTP_TIMEOUT", "SMTP_TIMEOUT", float)):
-        if os.environ.get(env):
-            settings[key] = kind(os.environ[env])
+class SettingError(ValueError):
+    """A variable's value cannot be read; the message names the variable and what it takes."""
+
+
+def boolean(variable: str, text: str) -> bool:
+    """The one reading of an on/off setting: 1/true/yes/on or 0/false/no/off, any case.
+
+    Anything else is refused rather than read as "off": ``FORMBUILDER_SECURE_COOKIES=ture``
+    must not quietly send session cookies over plain HTTP.
+    """
+    value = text.strip().lower()
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise SettingError(f"{variable} is {text!r}; use 1, true, yes or on to turn it on, or 0, "
+                       "false, no or off to turn it off.")
+
+
+def integer(variable: str, text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError as error:
+        raise SettingError(f"{variable} must be a whole number, not {text!r}.") from error
+
+
+def seconds(variable: str, text: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError as error:
+        raise SettingError(f"{variable} must be a number of seconds, not {text!r}.") from error
+    if not value > 0:
+        raise SettingError(f"{variable} must be more than 0 seconds, not {text!r}.")
+    return value
+
+
+def names(variable: str, text: str) -> tuple[str, ...]:
+    """A comma-separated list; blanks between commas are ignored."""
+    del variable
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+def text(variable: str, value: str) -> str:
+    del variable
+    return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One ``FORMBUILDER_<variable>``: the config key it sets and how its text is read."""
+
+    variable: str
+    key: str
+    read: Callable[[str, str], Any] = text
+
+    @property
+    def name(self) -> str:
+        return PREFIX + self.variable
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATABASE_URL", "DATABASE_URL"),
+    Setting("REDIS_URL", "REDIS_URL"),
+    Setting("SECRET_KEY", "SECRET_KEY"),
+    Setting("UPLOAD_DIR", "UPLOAD_DIR"),
+    Setting("STORAGE_URL", "STORAGE_URL"),
+    Setting("METRICS_TOKEN", "METRICS_TOKEN"),
+    Setting("CITY_NAME", "CITY_NAME"),
+    Setting("SECURE_COOKIES", "SESSION_COOKIE_SECURE", boolean),
+    Setting("IN_PROCESS_JOBS", "IN_PROCESS_JOBS", boolean),
+    Setting("JOB_LEASE_SECONDS", "JOB_LEASE_SECONDS", seconds),
+    Setting("JOB_POLL_SECONDS", "JOB_POLL_SECONDS", seconds),
+    Setting("EXTRA_HANDLER_MODULES", "EXTRA_HANDLER_MODULES", names),
+    Setting("MAIL", "MAIL"),
+    Setting("MAIL_DIR", "MAIL_DIR"),
+    Setting("SMTP_HOST", "SMTP_HOST"),
+    Setting("SMTP_PORT", "SMTP_PORT", integer),
+    Setting("SMTP_USERNAME", "SMTP_USERNAME"),
+    Setting("SMTP_PASSWORD", "SMTP_PASSWORD"),
+    Setting("SMTP_STARTTLS", "SMTP_STARTTLS", boolean),
+    Setting("SMTP_SSL", "SMTP_SSL", boolean),
+    Setting("SMTP_TIMEOUT", "SMTP_TIMEOUT", seconds),
+    Setting("MAIL_FROM", "MAIL_FROM"),
+    Setting("BASE_URL", "BASE_URL"),
+    Setting("WEBHOOK_SECRET", "WEBHOOK_SECRET"),
+    Setting("WEBHOOK_ALLOW_PRIVATE", "WEBHOOK_ALLOW_PRIVATE", boolean),
+    Setting("OIDC_ISSUER", "OIDC_ISSUER"),
+    Setting("OIDC_CLIENT_ID", "OIDC_CLIENT_ID"),
+    Setting("OIDC_CLIENT_SECRET", "OIDC_CLIENT_SECRET"),
+)
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The settings the environment gives, read by :data:`SETTINGS`; an empty variable counts
+    as unset. Raises :class:`SettingError` for a value that cannot be read."""
+    environ = os.environ if environ is None else environ
+    settings: dict[str, Any] = {}
+    for setting in SETTINGS:
+        value = environ.get(setting.name, "")
+        if value.strip():
+            settings[setting.key] = setting.read(setting.name, value)
     if "MAIL" not in settings:
         # Without a mail server named, `make run` keeps messages on disk instead of failing.
-        settings["MAIL"] = "smtp" if os.environ.get("FORMBUILDER_SMTP_HOST") else "log"
+        settings["MAIL"] = "smtp" if "SMTP_HOST" in settings else "log"
     return settings
 
 

@@ -6,7 +6,6 @@ module must not care which one it talks to, so the differences are settled here.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +20,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from formbuilder.models import Base
 
-ENVIRONMENT_VARIABLE = "FORMBUILDER_DATABASE_URL"
 DEFAULT_URL = "sqlite:///instance/formbuilder.db"
 MIGRATIONS = "formbuilder:migrations"
 
@@ -30,7 +28,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 class Database:
-    """An engine and its sessions for one database URL.
+    """An engine and its sessions for one database URL (the app passes
+    ``FORMBUILDER_DATABASE_URL`` from its config; without one, a file under ``instance/``).
 
     ``schema`` (PostgreSQL only) puts every table in that schema through the connection's
     ``search_path``: one server can then hold several cities, or several parallel test runs.
@@ -38,8 +37,7 @@ class Database:
 
     def __init__(self, url: str | URL | None = None, *, schema: str | None = None,
                  **engine_options: Any) -> None:
-        self.url = _normalise(make_url(url or os.environ.get(ENVIRONMENT_VARIABLE)
-                                       or DEFAULT_URL))
+        self.url = _normalise(make_url(url or DEFAULT_URL))
         self.schema = schema
         dialect = self.url.get_backend_name()
         if schema is not None:

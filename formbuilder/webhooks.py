@@ -24,7 +24,6 @@ import hashlib
 import hmac
 import ipaddress
 import json
-import os
 import re
 import socket
 import ssl
@@ -33,7 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http.client import HTTPConnection, HTTPException, HTTPSConnection
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -44,9 +43,6 @@ from formbuilder.jobs import JobContext, Refused, Retry, enqueue, handler
 from formbuilder.models import ATTACHMENT_ID_PREFIX, Attachment, Event, Submission
 from formbuilder.services.publishing import form_of
 from schemas.webhooks import url_problem
-
-if TYPE_CHECKING:
-    from flask import Flask
 
 KIND = "webhook"
 SIGNATURE_HEADER = "Formbuilder-Signature"
@@ -89,16 +85,11 @@ class Settings:
     timeout: float = TIMEOUT_SECONDS
 
     @classmethod
-    def of(cls, app: Flask) -> Settings:
+    def of(cls, config: Mapping[str, Any]) -> Settings:
         """From the app's config (``WEBHOOK_SECRET``, ``WEBHOOK_ALLOW_PRIVATE``,
-        ``WEBHOOK_TIMEOUT``), else from ``FORMBUILDER_WEBHOOK_*`` in the environment."""
-        config = app.config
-        allow = config.get("WEBHOOK_ALLOW_PRIVATE")
-        if allow is None:
-            allow = os.environ.get("FORMBUILDER_WEBHOOK_ALLOW_PRIVATE", "") in ("1", "true")
-        return cls(secret=config.get("WEBHOOK_SECRET")
-                   or os.environ.get("FORMBUILDER_WEBHOOK_SECRET") or None,
-                   allow_private=bool(allow),
+        ``WEBHOOK_TIMEOUT``), which ``formbuilder.config`` fills from the environment."""
+        return cls(secret=config.get("WEBHOOK_SECRET") or None,
+                   allow_private=bool(config.get("WEBHOOK_ALLOW_PRIVATE")),
                    timeout=float(config.get("WEBHOOK_TIMEOUT") or TIMEOUT_SECONDS))
 
 
@@ -480,7 +471,7 @@ def _short(text: str, limit: int = 200) -> str:
 @handler(KIND)
 def send_webhook(ctx: JobContext, payload: Mapping[str, Any]) -> None:
     """Deliver one queued webhook; the job system retries or parks it as ``deliver`` says."""
-    settings = Settings.of(ctx.app)
+    settings = Settings.of(ctx.app.config)
     if not settings.secret:
         raise Refused("FORMBUILDER_WEBHOOK_SECRET is not set, so the delivery cannot be "
                       "signed; set it and retry the job.")

@@ -1,16 +1,16 @@
 """Which function runs which kind of job.
 
 Handlers register themselves with ``@handler("kind")`` when their module is imported; the
-worker imports every module of :data:`HANDLER_MODULES` (and of the comma-separated
-``FORMBUILDER_EXTRA_HANDLER_MODULES``, for tests and plug-ins) before it takes any job, so a
-process that only runs workers knows every kind the web app enqueues.
+worker imports every module of :data:`HANDLER_MODULES` (and those of the app's
+``EXTRA_HANDLER_MODULES``, from ``FORMBUILDER_EXTRA_HANDLER_MODULES``, for tests and plug-ins)
+before it takes any job, so a process that only runs workers knows every kind the web app
+enqueues.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
-import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -24,7 +24,6 @@ HANDLER_MODULES = [
     "formbuilder.webhooks",
     "formbuilder.services.retention",
 ]
-EXTRA_MODULES_VARIABLE = "FORMBUILDER_EXTRA_HANDLER_MODULES"
 
 _handlers: dict[str, Handler] = {}
 log = logging.getLogger("formbuilder.jobs")
@@ -64,9 +63,7 @@ def load_handlers(extra: Iterable[str] = ()) -> None:
     the worker: its jobs are then parked with "No handler", visible to admins, and retried
     once the module is installed.
     """
-    listed = os.environ.get(EXTRA_MODULES_VARIABLE, "")
-    names = [*HANDLER_MODULES, *extra, *(n.strip() for n in listed.split(",") if n.strip())]
-    for name in names:
+    for name in [*HANDLER_MODULES, *extra]:
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as error:

@@ -16,7 +16,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,9 +30,6 @@ from formbuilder.models import Job, utcnow
 
 log = logging.getLogger("formbuilder.jobs")
 
-LEASE_VARIABLE = "FORMBUILDER_JOB_LEASE_SECONDS"
-POLL_VARIABLE = "FORMBUILDER_JOB_POLL_SECONDS"
-IN_PROCESS_VARIABLE = "FORMBUILDER_IN_PROCESS_JOBS"
 # Generous, and renewed by a heartbeat while the worker lives: a lease only runs out when the
 # worker has died (or lost the database for that long).
 DEFAULT_LEASE = timedelta(minutes=5)
@@ -55,20 +52,9 @@ class Outcome:
     seconds: float = 0.0
 
 
-def _seconds(variable: str, default: float) -> float:
-    value = os.environ.get(variable, "").strip()
-    try:
-        return float(value) if value else default
-    except ValueError as error:
-        raise ValueError(f"{variable} must be a number of seconds, not {value!r}") from error
-
-
-def default_lease() -> timedelta:
-    return timedelta(seconds=_seconds(LEASE_VARIABLE, DEFAULT_LEASE.total_seconds()))
-
-
-def in_process_jobs_enabled() -> bool:
-    return os.environ.get(IN_PROCESS_VARIABLE, "1").strip().lower() not in ("0", "false", "no")
+def in_process_jobs_enabled(config: Mapping[str, Any]) -> bool:
+    """Whether ``formbuilder serve`` runs jobs in its own process (``IN_PROCESS_JOBS``)."""
+    return bool(config.get("IN_PROCESS_JOBS", True))
 
 
 class Worker:
@@ -83,12 +69,15 @@ class Worker:
     def __init__(self, app: Any, *, name: str | None = None, lease: timedelta | None = None,
                  batch: int = 1, clock: Callable[[], datetime] | None = None,
                  rng: random.Random | None = None) -> None:
-        load_handlers()
+        config = app.config
+        load_handlers(config.get("EXTRA_HANDLER_MODULES") or ())
         self.app = app
         self.db = app.extensions["db"]
         self.storage = app.extensions.get("storage")
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-        self.lease = lease or default_lease()
+        self.lease = lease or timedelta(seconds=float(
+            config.get("JOB_LEASE_SECONDS") or DEFAULT_LEASE.total_seconds()))
+        self.poll = float(config.get("JOB_POLL_SECONDS") or DEFAULT_POLL_SECONDS)
         self.batch = batch
         self.clock = clock or utcnow
         self.rng = rng or random.Random()
@@ -202,7 +191,7 @@ class Worker:
         A heartbeat thread renews this worker's leases while it lives, so a long handler
         keeps its job; a database that goes away is waited out, never a crash.
         """
-        poll = _seconds(POLL_VARIABLE, DEFAULT_POLL_SECONDS) if poll is None else poll
+        poll = self.poll if poll is None else poll
         heartbeat = threading.Thread(target=self._heartbeat, name=f"{self.name} heartbeat",
                                      daemon=True)
         heartbeat.start()
@@ -303,8 +292,9 @@ def run_processes(concurrency: int, *, once: bool) -> int:
     from multiprocessing.connection import wait
 
     import formbuilder.app  # noqa: F401 - imported once, before forking
+    from formbuilder import config
 
-    load_handlers()
+    load_handlers(config.from_environment().get("EXTRA_HANDLER_MODULES") or ())
     context = multiprocessing.get_context("fork")
     stopping = threading.Event()
     children: dict[int, Any] = {}

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError
 
+from formbuilder import config
 from formbuilder.database import Database
 from formbuilder.models import Event, Form, FormVersion, ImmutableRowError, Submission
 from formbuilder.services import publishing
@@ -171,7 +172,8 @@ def test_a_read_only_session_stores_nothing(db: Database, make_form):
 
 def test_the_url_comes_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("FORMBUILDER_DATABASE_URL", f"sqlite:///{tmp_path / 'city.db'}")
-    assert Database().url.database == str(tmp_path / "city.db")
+    url = config.from_environment()["DATABASE_URL"]
+    assert Database(url).url.database == str(tmp_path / "city.db")
 
 
 def test_the_default_database_lives_in_the_instance_folder(monkeypatch, tmp_path):
