@@ -171,7 +171,7 @@ def test_an_approvers_day(open_page: Callable[..., Any], live_server: str, app: 
     expect(box.get_by_role("radio", name="Return to the resident for changes")).to_be_checked()
     comment = "Please say which side of the street it is on, and the nearest house number."
     dee.decide("return", comment)
-    assert dee.status() == "Returned to you for changes"
+    assert dee.status() == "Returned to the resident for changes"
     assert any(comment in row and email in row for row in dee.history())
     link = dee.return_link()
     assert fits_sideways(dee.page), "the submission page scrolls sideways on a phone"
