@@ -7,6 +7,7 @@ dotted path (``applicant.address.zip``; an item of a repeating group by the grou
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -19,6 +20,10 @@ from schemas.refs import LocalRefs, RefError
 MAX_FIELD_DEPTH = 12
 FILE_FORMATS = ("file", "data-url")
 CONDITIONAL_BRANCHES = ("then", "else")
+# Keywords by which a property under ``then``, ``allOf``... asks a question of its own, rather
+# than adding a rule (``minLength``, ``const``) to a question asked elsewhere.
+DECLARING_KEYWORDS = frozenset({"type", "$ref", "title", "enum", "oneOf", "anyOf",
+                                "properties", "items", "format"})
 
 Path = tuple[str | int, ...]
 
@@ -168,6 +173,8 @@ class FieldCollector:
                                required=name in required, conditional=conditional,
                                parent=parent, in_repeat=in_repeat, refs=refs)
         for branch_path, branch, is_conditional in _branches(schema, spath):
+            if isinstance(branch, Mapping):
+                branch = _declarations(branch)
             branch_required = frozenset(_strings(branch.get("required"))) \
                 if isinstance(branch, Mapping) else frozenset()
             self._object(branch, keys, branch_path, conditional=conditional or is_conditional,
@@ -204,6 +211,16 @@ class FieldCollector:
         elif kind == "repeat":
             self._object(schema.get("items"), path_keys, (*body_path, "items"),
                          conditional=conditional, parent=path, in_repeat=True, refs=refs)
+
+
+def _declarations(branch: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A branch without the properties that only add rules: those are not questions."""
+    properties = branch.get("properties")
+    if not isinstance(properties, Mapping):
+        return branch
+    kept = {name: sub for name, sub in properties.items()
+            if not isinstance(sub, Mapping) or DECLARING_KEYWORDS & set(sub)}
+    return branch if len(kept) == len(properties) else {**branch, "properties": kept}
 
 
 def _strings(value: Any) -> list[str]:
@@ -336,6 +353,12 @@ def _label_table(value: Any) -> dict[str, str]:
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, Mapping):  # a choice that is an object: its name, else sorted JSON
+        named = next((value[k] for k in ("title", "label", "name")
+                      if isinstance(value.get(k), str)), None)
+        return named or json.dumps(value, sort_keys=True, ensure_ascii=False)
+    if isinstance(value, list):
+        return json.dumps(value, ensure_ascii=False)
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if value is None:

@@ -13,6 +13,7 @@ from typing import Any
 import jsonschema
 from jsonschema.validators import validator_for
 
+from schemas.dates import DateLimit
 from schemas.drafts import DRAFT_7, DRAFT_2019_09, DRAFT_2020_12, DRAFT_NAMES
 from schemas.patterns import pattern_problem
 from schemas.refs import LocalRefs, RefError, all_refs
@@ -35,8 +36,24 @@ contains minContains maxContains maxItems minItems uniqueItems maxProperties min
 required properties patternProperties additionalProperties unevaluatedProperties propertyNames
 dependentRequired dependentSchemas dependencies allOf anyOf oneOf not if then else format
 contentMediaType contentEncoding contentSchema title description default deprecated readOnly
-writeOnly examples maxFileSize enumNames errorMessage
+writeOnly examples maxFileSize enumNames errorMessage after before
 """.split())
+# Keywords that decide what a resident must answer: a misspelling of one silently drops the
+# rule (``requried:`` makes every question optional), so it is an error, not a warning.
+RULE_KEYWORDS = frozenset("""
+required dependentRequired dependentSchemas dependencies type enum const minimum maximum
+exclusiveMinimum exclusiveMaximum minLength maxLength pattern minItems maxItems uniqueItems
+multipleOf format if then else allOf anyOf oneOf not properties items additionalProperties
+contentMediaType maxFileSize after before
+""".split())
+# What clerks write for a type, and what JSON Schema calls it.
+_TYPE_ADVICE = {
+    "file": "for an upload write `type: string` and `format: file`",
+    "date": "for a date write `type: string` and `format: date`",
+    "email": "for an email address write `type: string` and `format: email`",
+    "int": "Did you mean `integer`?", "bool": "Did you mean `boolean`?",
+    "list": "for a list write `type: array`", "float": "Did you mean `number`?",
+}
 _TRANSLATED_KEYWORD = re.compile(
     r"^(title|description|errorMessage)_[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 KNOWN_FORMATS = frozenset({"email", "date", "time", "date-time", "uri", "tel", "file", "data-url",
@@ -117,8 +134,11 @@ def _meta_message(error: jsonschema.ValidationError, draft: str) -> str:
     key = next((p for p in reversed(error.absolute_path) if isinstance(p, str)), "schema")
     value = error.instance
     if error.validator in ("anyOf", "type") and key == "type":
-        suggestion = did_you_mean(str(value), ["string", "number", "integer", "boolean", "object",
-                                           "array", "null"])
+        advice = _TYPE_ADVICE.get(str(value))
+        if advice and not advice.startswith("Did"):
+            return f"`type: {value}` is not a JSON Schema type: {advice}."
+        suggestion = f" {advice}" if advice else did_you_mean(
+            str(value), ["string", "number", "integer", "boolean", "object", "array", "null"])
         return (f"`type: {value}` is not a JSON Schema type. Use string, number, integer, "
                 f"boolean, object or array.{suggestion}")
     if error.validator == "type":
@@ -159,19 +179,14 @@ def _node(node: Mapping[str, Any], path: Path, draft: str) -> Iterator[Finding]:
             continue
         if _TRANSLATED_KEYWORD.match(key):
             continue
-        stem, _, lang = key.rpartition("_")
-        if stem and re.fullmatch(r"[a-z]{2,3}", lang):
-            suggestion = did_you_mean(stem, ["title", "description"]).replace("`?", f"_{lang}`?")
-        else:
-            suggestion = did_you_mean(key, sorted(KEYWORDS))
-        yield ((*path, key), f"`{key}` is not a JSON Schema keyword, so it would be ignored."
-               f"{suggestion}", "unknown_keyword", "warning")
+        yield _unknown_keyword(key, path)
     for key, replacement in _DRAFT_ONLY.get(draft, {}).items():
         if key in node:
             instead = f" Use `{replacement}` instead," if replacement else ""
             yield ((*path, key), f"`{key}` does not work in {DRAFT_NAMES[draft]} schemas, so it "
                    f"would be ignored.{instead} or declare the draft you mean with `$schema`.",
                    "wrong_draft", "error")
+    yield from _date_limits(node, path)
     pattern = node.get("pattern")
     if isinstance(pattern, str) and (problem := pattern_problem(pattern)):
         yield (*path, "pattern"), f"`pattern` cannot be used: {problem}.", "unsafe_pattern", "error"
@@ -180,6 +195,36 @@ def _node(node: Mapping[str, Any], path: Path, draft: str) -> Iterator[Finding]:
         yield ((*path, "format"), f"`format: {fmt}` is not a format formbuilder knows, so the "
                "answer is shown and checked as plain text.", "unknown_format", "warning")
     yield from _undrawable(node, path)
+
+
+def _unknown_keyword(key: str, path: Path) -> Finding:
+    stem, _, lang = key.rpartition("_")
+    if stem and re.fullmatch(r"[a-z]{2,3}", lang):
+        suggestion = did_you_mean(stem, ["title", "description"]).replace("`?", f"_{lang}`?")
+    else:
+        suggestion = did_you_mean(key, sorted(KEYWORDS))
+    meant = suggestion.split("`")[1] if suggestion else None
+    if meant in RULE_KEYWORDS:
+        return ((*path, key), f"`{key}` is not a JSON Schema keyword, so its rule would be "
+                f"silently ignored and residents asked for less than you meant.{suggestion}",
+                "unknown_keyword", "error")
+    return ((*path, key), f"`{key}` is not a JSON Schema keyword, so it would be ignored."
+            f"{suggestion}", "unknown_keyword", "warning")
+
+
+def _date_limits(node: Mapping[str, Any], path: Path) -> Iterator[Finding]:
+    """``after``/``before``: ``today`` or a date, on a date question."""
+    for key in ("after", "before"):
+        if key not in node:
+            continue
+        value = node[key]
+        if DateLimit.read(value) is None:
+            yield ((*path, key), f"`{key}: {value}` is not a date. Write `{key}: today` (the "
+                   f"date must be in the {'future' if key == 'after' else 'past'}) or a date "
+                   "like 2027-01-31.", "date_limit", "error")
+        elif node.get("format") not in ("date", "date-time"):
+            yield ((*path, key), f"`{key}` only works on a date question: add `format: date`.",
+                   "date_limit", "error")
 
 
 def _undrawable(node: Mapping[str, Any], path: Path) -> Iterator[Finding]:

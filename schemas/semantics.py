@@ -5,6 +5,8 @@ Each check yields ``(path, message, code)`` where ``path`` locates the mistake i
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -127,6 +129,7 @@ def check_pages(pages: Sequence[Any], fields: Mapping[str, Field]) -> Iterator[F
         return
     top = [f.path for f in fields.values() if f.parent is None]
     placed: dict[str, int] = {}
+    meant: set[str] = set()
     for number, page in enumerate(pages, start=1):
         if not isinstance(page, Mapping):
             continue
@@ -134,7 +137,8 @@ def check_pages(pages: Sequence[Any], fields: Mapping[str, Field]) -> Iterator[F
         for index, name in enumerate(names):
             where: Path = ("ui", "pages", number - 1, "fields", index)
             if name not in fields:
-                yield where, not_a_field(str(name), fields), "unknown_field"
+                yield where, not_a_field(str(name), top), "unknown_field"
+                meant.update(difflib.get_close_matches(str(name), top, n=1, cutoff=0.6))
             elif fields[name].parent is not None:
                 outer = name.split(".")[0]
                 yield (where, f"`{name}` is inside `{outer}`; put `{outer}` on the page as a "
@@ -152,7 +156,7 @@ def check_pages(pages: Sequence[Any], fields: Mapping[str, Field]) -> Iterator[F
             if parsed is not None:
                 yield from _asked_later(parsed, placed, number, path)
     for name in top:
-        if name not in placed and fields[name].ui.get("widget") != "hidden":
+        if name not in placed and name not in meant and fields[name].ui.get("widget") != "hidden":
             yield (fields[name].source_path, f"`{name}` is on no page; add it to the `fields` of "
                    "one page in `ui.pages`.", "not_on_page")
 
@@ -193,13 +197,32 @@ def check_routing(steps: Sequence[Any], fields: Mapping[str, Field]) -> Iterator
             yield from condition(when, fields, (*path, "when"))[1]
 
 
+NOTIFY_WORDS = ("applicant", "assignees")
+_ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # other shapes are the layout's to refuse
+
+
 def check_notify(notify: Mapping[str, Any], applicant_email: str | None) -> Iterator[Finding]:
     for event, recipients in notify.items():
-        if isinstance(recipients, list) and "applicant" in recipients and not applicant_email:
+        if not isinstance(recipients, list):
+            continue
+        if "applicant" in recipients and not applicant_email:
             index = recipients.index("applicant")
             yield (("notify", event, index), f"`notify.{event}` emails the applicant, but the "
                    "form has no `applicant_email`; name the question that holds the resident's "
                    "email address there.", "applicant_email")
+        for index, who in enumerate(recipients):
+            yield from _near_miss(event, index, who)
+
+
+def _near_miss(event: str, index: int, who: Any) -> Iterator[Finding]:
+    """``aplicant`` would be read as a role nobody holds, and the resident gets no email."""
+    if not isinstance(who, str) or who in NOTIFY_WORDS or "@" in who:
+        return
+    close = difflib.get_close_matches(who, NOTIFY_WORDS, n=1, cutoff=0.8)
+    if close:
+        yield (("notify", event, index), f"`{who}` in `notify.{event}` would be read as a staff "
+               f"role of that name, so nobody might be emailed. Did you mean `{close[0]}`?",
+               "unknown_field")
 
 
 def check_applicant_email(name: Any, fields: Mapping[str, Field]) -> Iterator[Finding]:
@@ -219,7 +242,7 @@ def check_dates(definition: Mapping[str, Any]) -> Iterator[Finding]:
     parsed: dict[str, date] = {}
     for key in ("open_from", "open_until"):
         value = definition.get(key)
-        if isinstance(value, str):
+        if isinstance(value, str) and _ISO_DAY.match(value):
             try:
                 parsed[key] = date.fromisoformat(value)
             except ValueError:

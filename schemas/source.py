@@ -139,7 +139,7 @@ def parse(raw: bytes | str, name: str, *, json_syntax: bool = False) -> Source:
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
-        raise FormError([_yaml_problem(exc, name)]) from None
+        raise FormError([_yaml_problem(exc, name, text)]) from None
     except RecursionError:
         raise FormError([_too_deep(name, None)]) from None
     source = Source(name, None)
@@ -168,17 +168,59 @@ def _decode(raw: bytes | str, name: str) -> str:
                                  "Save the file with the UTF-8 encoding.", "encoding")]) from None
 
 
-def _yaml_problem(exc: yaml.YAMLError, name: str) -> Problem:
+def _yaml_problem(exc: yaml.YAMLError, name: str, text: str = "") -> Problem:
+    """A YAML error as what to do, never in the parser's own words (``<block end>``)."""
     mark = getattr(exc, "problem_mark", None)
     line = mark.line + 1 if mark else None
     column = mark.column + 1 if mark else None
     detail = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None) or ""
-    hint = next((h for key, h in _YAML_HINTS if key in detail or key in context), None)
-    message = f"This is not valid YAML: {detail}."
-    if hint:
-        message += f" {hint}"
+    message = _indentation_advice(detail, line, text) if line else None
+    if message is None:
+        hint = next((h for key, h in _YAML_HINTS if key in detail or key in context), None)
+        message = f"This line is not valid YAML. {hint}" if hint else \
+            f"This line is not valid YAML: {_plain(detail)}."
     return Problem(name, line, message, "syntax", column=column)
+
+
+_INDENT_ERRORS = ("mapping values are not allowed", "expected <block end>",
+                  "did not find expected key")
+_PARSER_WORDS = {"block end": "the end of an indented block", "stream end": "the end of the file",
+                 "block mapping start": "a new key", "block sequence start": "a new list",
+                 "scalar": "a value", "flow mapping start": "`{`", "flow sequence start": "`[`",
+                 "flow mapping end": "`}`", "flow sequence end": "`]`", "document start": "`---`",
+                 "block entry": "a list item (`-`)", "key": "a key", "value": "a value"}
+
+
+def _indentation_advice(detail: str, line: int, text: str) -> str | None:
+    """Most YAML mistakes clerks make are indentation: say which way the line is off."""
+    if not any(key in detail for key in _INDENT_ERRORS):
+        return None
+    rows = text.splitlines()
+    if line > len(rows):
+        return None
+    above = next((row for row in reversed(rows[:line - 1])
+                  if row.strip() and not row.lstrip().startswith("#")), None)
+    if above is None:
+        return None
+    here, before = _indent(rows[line - 1]), _indent(above)
+    if here > before and not above.rstrip().endswith(":"):
+        return (f"Line {line} is indented more than the line above it. Line it up with the "
+                "line above, or, if it belongs inside that line's key, take the value off that "
+                "line so the key ends with a colon.")
+    if "mapping values" in detail:
+        return None
+    return (f"Line {line} is indented differently from the lines above it: line it up with the "
+            "other keys of the same group (or list items with their `-`), using spaces.")
+
+
+def _indent(row: str) -> int:
+    return len(row) - len(row.lstrip(" "))
+
+
+def _plain(detail: str) -> str:
+    return re.sub(r"'?<([a-z ]+)>'?", lambda m: _PARSER_WORDS.get(m[1], "something else"),
+                  detail)
 
 
 def _parse_json(text: str, name: str) -> Any:

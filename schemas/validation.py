@@ -24,6 +24,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
@@ -34,12 +35,14 @@ import jsonschema.validators
 import jsonschema_specifications
 import referencing
 import referencing.jsonschema
+from babel.dates import format_date
 from babel.lists import format_list
 from babel.numbers import format_decimal
 from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
 from referencing.exceptions import Unresolvable, Unretrievable
 
+from schemas.dates import DateLimit, answer_date
 from schemas.drafts import DRAFT_7, DRAFT_2019_09, DRAFT_2020_12, detect_draft, normalise_draft_uri
 from schemas.fields import Field, FieldCollector, humanise
 from schemas.formats import ATTACHMENT_FORMATS, format_checker
@@ -114,9 +117,24 @@ def _pattern_keyword(validator: Validator, pattern: Any, instance: Any,
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
+def _date_limit(keyword: str) -> Callable[..., Iterator[ValidationError]]:
+    """``after``/``before`` (``schemas.dates``): checked on the day the answer is sent."""
+    def check(validator: Validator, value: Any, instance: Any,
+              schema: Mapping[str, Any]) -> Iterator[ValidationError]:
+        limit, answer = DateLimit.read(value), answer_date(instance)
+        if limit is None or answer is None:
+            return
+        day = limit.on(date.today())
+        if (answer <= day) if keyword == "after" else (answer >= day):
+            yield ValidationError(f"{instance!r} is not {keyword} {day.isoformat()}")
+    return check
+
+
 _VALIDATORS: dict[str, type[Validator]] = {
     uri: jsonschema.validators.extend(cls, {"multipleOf": _multiple_of,
-                                            "pattern": _pattern_keyword})
+                                            "pattern": _pattern_keyword,
+                                            "after": _date_limit("after"),
+                                            "before": _date_limit("before")})
     for uri, cls in ((DRAFT_2020_12, jsonschema.Draft202012Validator),
                      (DRAFT_2019_09, jsonschema.Draft201909Validator),
                      (DRAFT_7, jsonschema.Draft7Validator))
@@ -167,6 +185,12 @@ def _compiled(key: _Key) -> _Compiled:
     validator = cls(schema, registry=_REGISTRY, format_checker=format_checker)
     fields = _field_index(schema)
     return _Compiled(validator, fields, {path: i for i, path in enumerate(fields)})
+
+
+def lenient_validator(schema: Mapping[str, Any], draft: str) -> Validator:
+    """A validator for a schema that may itself be invalid, for the checker to try parts of
+    it (``schemas.contradictions``) while it is still reporting what is wrong elsewhere."""
+    return _VALIDATORS[draft](schema, registry=_REGISTRY, format_checker=format_checker)
 
 
 def validator_class(schema: Mapping[str, Any], draft: str | None = None) -> type[Validator]:
@@ -566,6 +590,21 @@ def _multiple_of(ex: _Explainer, error: ValidationError, q: _Question) -> Descri
         "Your answer to “%(title)s” must be a multiple of %(step)s", q, step=ex.number(step))
 
 
+def _date_bound(ex: _Explainer, error: ValidationError, q: _Question) -> Described:
+    keyword = str(error.validator)
+    limit = DateLimit.read(error.validator_value)
+    if limit is None:
+        return None
+    if limit.day is None:
+        message = N_("The date for “%(title)s” must be in the future") if keyword == "after" \
+            else N_("The date for “%(title)s” must be in the past")
+        return keyword, ex.gettext(message, q)
+    shown = format_date(limit.day, format="long", locale=ex.lang)
+    message = N_("The date for “%(title)s” must be after %(date)s") if keyword == "after" \
+        else N_("The date for “%(title)s” must be before %(date)s")
+    return keyword, ex.gettext(message, q, date=shown)
+
+
 def _min_items(ex: _Explainer, error: ValidationError, q: _Question) -> Described:
     n, params = int(error.validator_value), {"title": q.title}
     if q.kind == "multichoice":
@@ -606,6 +645,7 @@ _DESCRIBERS: dict[str, Callable[[_Explainer, ValidationError, _Question], Descri
     "maxLength": _max_length, "minimum": _bounds, "maximum": _bounds,
     "exclusiveMinimum": _bounds, "exclusiveMaximum": _bounds, "multipleOf": _multiple_of,
     "minItems": _min_items, "maxItems": _max_items, "uniqueItems": _unique_items,
+    "after": _date_bound, "before": _date_bound,
 }
 
 
