@@ -12,6 +12,7 @@ import codecs
 import re
 import struct
 import unicodedata
+import warnings
 import zipfile
 import zlib
 from typing import BinaryIO
@@ -222,3 +223,75 @@ def _text(head: bytes) -> str | None:
     if any(unicodedata.category(c) == "Cc" and c not in "\t\n\r\f" for c in text):
         return None
     return TEXT
+
+
+# --- What the bytes and the name say together --------------------------------------------------
+
+# Names Windows or a browser runs or renders when a file is opened, whatever its bytes are.
+RUNNABLE_EXTENSIONS = frozenset({
+    "bat", "cmd", "com", "cpl", "exe", "dll", "msi", "msp", "scr", "pif", "lnk", "reg", "inf",
+    "hta", "htm", "html", "xhtml", "mht", "mhtml", "shtml", "svg", "svgz", "xml", "xsl", "js",
+    "jse", "mjs", "vbs", "vbe", "wsf", "wsh", "ws", "ps1", "psm1", "psd1", "sh", "bash", "zsh",
+    "csh", "command", "py", "pyw", "pl", "rb", "php", "jar", "jnlp", "app", "url", "desktop",
+    "appref-ms", "application", "gadget", "msc", "library-ms", "settingcontent-ms",
+})
+# Markup a browser would run if a "PDF" or "text" file were ever shown as a web page.
+_HIDDEN_MARKUP = re.compile(rb"<\s*(?:script|html|body|iframe|svg|object|embed|hta:application"
+                            rb"|meta\s+http-equiv|!doctype\s+html)\b", re.I)
+EXTENSIONS = {
+    JPEG: "jpg", PNG: "png", GIF: "gif", WEBP: "webp", TIFF: "tif", HEIC: "heic", HEIF: "heif",
+    AVIF: "avif", PDF: "pdf", TEXT: "txt", ZIP: "zip", DOCX: "docx", XLSX: "xlsx",
+    PPTX: "pptx", ODT: "odt", ODS: "ods",
+}
+IMAGES = frozenset({JPEG, PNG, GIF, WEBP, TIFF})
+TOO_MANY_PIXELS = 2**62
+
+
+def judge(stream: BinaryIO, file_name: str) -> str | None:
+    """The type an upload is taken to be: :func:`sniff_file`'s, made stricter by two things a
+    form that declares no type must not let through.
+
+    A PDF or text file whose first bytes hold web-page markup is a web page in disguise
+    (``%PDF-`` then ``<html><script>``): it is judged HTML. Text named like a script or a
+    program (``.bat``, ``.hta``, ``.js``) is judged a script, because the name is what makes
+    Windows run it. Both are then refused by the one policy (``accepts``).
+    """
+    found = sniff_file(stream)
+    if found in (PDF, TEXT):
+        head = stream.read(HEAD_SIZE)
+        stream.seek(0)
+        if _HIDDEN_MARKUP.search(head):
+            return HTML
+    extension = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
+    if found == TEXT and extension in RUNNABLE_EXTENSIONS:
+        return SCRIPT
+    return found
+
+
+def download_name(file_name: str, media_type: str) -> str:
+    """The name to offer a download under: the resident's, with the extension of what the
+    file is. ``invoice.html`` holding a PDF is offered as ``invoice.pdf``, so no name can make
+    a staff computer open a file as something it is not."""
+    stem = file_name.rsplit(".", 1)[0] if "." in file_name.lstrip(".") else file_name
+    return f"{stem or 'upload'}.{EXTENSIONS.get(media_type, 'bin')}"
+
+
+def image_pixels(stream: BinaryIO) -> int | None:
+    """How many pixels an image has, read from its header alone (nothing is decoded), or
+    ``None`` when the bytes are not an image Pillow can read. Pillow's own bomb limit
+    (hundreds of millions of pixels) counts as too many, not as unreadable."""
+    from PIL import Image, UnidentifiedImageError
+
+    stream.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(stream) as image:
+                width, height = image.size
+                return width * height
+    except Image.DecompressionBombError:
+        return TOO_MANY_PIXELS
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None
+    finally:
+        stream.seek(0)

@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 from argon2 import PasswordHasher
@@ -26,8 +26,6 @@ _log = logging.getLogger(__name__)
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024  # hashing a megabyte-long "password" is a cheap denial of service
-MAX_FAILED_SIGN_INS = 5
-LOCKOUT = timedelta(minutes=15)
 # The same rule as a form's routing (docs/FORMAT.md): lower case, digits and dashes.
 ROLE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
@@ -191,6 +189,14 @@ def deactivate(session: Session, user: User) -> None:
     _log.info("Staff account %s deactivated", user.email)
 
 
+def end_sessions(session: Session, user_id: int) -> None:
+    """Sign the person out everywhere: every cookie naming the old version stops working."""
+    user = session.get(User, user_id)
+    if user is not None:
+        user.session_version += 1
+        session.flush()
+
+
 def reactivate(session: Session, user: User) -> None:
     user.active = True
     user.failed_logins = 0
@@ -215,10 +221,11 @@ class SignIn:
 
 
 def authenticate(session: Session, email: str, password: str, now: datetime) -> SignIn:
-    """Check an email and password, counting failures and locking the account after too many.
+    """Check an email and password, counting failures in a row for the log.
 
-    The user's row is locked for the check (on PostgreSQL; SQLite's write transaction already
-    serialises), so simultaneous guesses from several processes are all counted.
+    The account is never locked by failures: that would let anyone lock staff out at will.
+    Guessing is stopped per client by the sign-in throttle (``views.throttle``). A
+    ``locked_until`` an older version set is still honoured until it passes.
     """
     user = find_user(session, email, for_update=True)
     matches = _verify(user.password_hash if user else None, password)
@@ -233,15 +240,11 @@ def authenticate(session: Session, email: str, password: str, now: datetime) -> 
         _log.warning("Sign-in refused: %s is deactivated", user.email)
         return SignIn("inactive")
     if not matches:
+        # Counted for the log only: locking the account here would let anyone lock a staff
+        # member out at will. The guessing client is locked out instead (views.throttle).
         user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_SIGN_INS:
-            user.failed_logins = 0
-            user.locked_until = now + LOCKOUT
-            _log.warning("Sign-in failed for %s: wrong password; locked for %s after %d tries",
-                        user.email, LOCKOUT, MAX_FAILED_SIGN_INS)
-        else:
-            _log.warning("Sign-in failed for %s: wrong password (%d in a row)", user.email,
-                        user.failed_logins)
+        _log.warning("Sign-in failed for %s: wrong password (%d in a row)", user.email,
+                     user.failed_logins)
         session.flush()
         return SignIn("wrong")
     if _hasher.check_needs_rehash(user.password_hash or ""):

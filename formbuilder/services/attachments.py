@@ -16,9 +16,17 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from formbuilder.files.storage import Storage, TooLarge
-from formbuilder.files.uploads import accepts, parse_accept, safe_file_name, sniff_file
+from formbuilder.files.uploads import (
+    IMAGES,
+    accepts,
+    image_pixels,
+    judge,
+    parse_accept,
+    safe_file_name,
+)
 from formbuilder.models import Attachment
 from schemas import Field, Form
+from schemas.i18n import gettext
 from schemas.validation import FieldError, parse_size, upload_errors
 
 _INDEX = re.compile(r"\.\d+(?=\.|$)")
@@ -41,8 +49,13 @@ def size_limit(field: Field, global_limit: int) -> int:
 
 def store_uploads(db: Session, storage: Storage, form: Form, fields: Iterable[Field],
                   files: MultiDict[str, FileStorage], answers: MutableMapping[str, Any], *,
-                  lang: str, limit: int) -> list[FieldError]:
-    """Store each file posted for a question of this page, recording it in ``answers``."""
+                  lang: str, limit: int, draft_id: int | None = None,
+                  max_pixels: int | None = None) -> list[FieldError]:
+    """Store each file posted for a question of this page, recording it in ``answers``.
+
+    Each upload belongs to ``draft_id``: only that draft may show or send it. Pictures over
+    ``max_pixels`` are refused, as one small file can unpack into gigabytes when drawn.
+    """
     on_page = {f.path for f in fields}
     errors: list[FieldError] = []
     for name, upload in files.items(multi=True):
@@ -54,7 +67,7 @@ def store_uploads(db: Session, storage: Storage, form: Form, fields: Iterable[Fi
         if not upload or not upload.filename:
             continue
         problem = _store_one(db, storage, form, field, name, upload, answers, lang=lang,
-                             limit=limit)
+                             limit=limit, draft_id=draft_id, max_pixels=max_pixels)
         if problem is not None:
             errors.append(problem)
     return errors
@@ -62,7 +75,7 @@ def store_uploads(db: Session, storage: Storage, form: Form, fields: Iterable[Fi
 
 def _store_one(db: Session, storage: Storage, form: Form, field: Field, name: str,
                upload: FileStorage, answers: MutableMapping[str, Any], *, lang: str,
-               limit: int) -> FieldError | None:
+               limit: int, draft_id: int | None, max_pixels: int | None) -> FieldError | None:
     title = field.title.get(lang)
     item = field.schema.get("items") if field.kind == "files" else field.schema
     accepted = parse_accept(item.get("contentMediaType") if isinstance(item, dict) else None)
@@ -73,12 +86,21 @@ def _store_one(db: Session, storage: Storage, form: Form, field: Field, name: st
     except TooLarge:
         return _upload_error(name, title, file_name, "", largest + 1, accepted, largest, lang)
     with storage.open(stored.key) as handle:
-        media_type = sniff_file(handle)
+        media_type = judge(handle, file_name)
+        pixels = image_pixels(handle) if media_type in IMAGES and max_pixels else None
     if not accepts(accepted, media_type):
         storage.delete(stored.key)
         return _upload_error(name, title, file_name, media_type or "", stored.size, accepted,
                              largest, lang)
-    attachment = Attachment(form_id=form.id, field=field.path, file_name=file_name,
+    if max_pixels and pixels is not None and pixels > max_pixels:
+        storage.delete(stored.key)
+        message = gettext(lang, "The picture for “%(title)s” has too many pixels: it must be "
+                          "at most %(millions)s million pixels. Choose a smaller copy of it, "
+                          "for example one made by your phone's “share” or “resize” option.",
+                          title=title, millions=max_pixels // 1_000_000)
+        return FieldError(path=name, message=message, code="file_pixels")
+    attachment = Attachment(form_id=form.id, draft_id=draft_id, field=field.path,
+                            file_name=file_name,
                             media_type=media_type or "application/octet-stream",
                             size=stored.size, sha256=stored.sha256, storage_key=stored.key)
     db.add(attachment)

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -93,23 +93,44 @@ def purge_abandoned_uploads(session: Session, now: datetime,
 
     An upload belongs to its draft until the submission is stored, and a draft lives 30 days
     from its last save, so age alone cannot tell garbage: a resident may upload a photo on the
-    first page and come back to finish weeks later. Deleting files only after the commit means
-    a failed purge leaves a file without a record (harmless), never a record without a file.
+    first page and come back to finish weeks later. The decision is one statement: reading the
+    candidates and then the drafts let a submit that committed in between lose its files (its
+    draft was gone, its upload looked abandoned); a single DELETE re-checks each row it
+    removes, so a file linked to a submission meanwhile is kept. Deleting files only after the
+    commit means a failed purge leaves a file without a record (harmless), never a record
+    without a file.
     """
-    candidates = session.scalars(select(Attachment).where(
-        Attachment.submission_id.is_(None), Attachment.created_at < now - grace)).all()
-    if not candidates:
-        return []
-    forms = {attachment.form_id for attachment in candidates}
-    held: set[str] = set()
-    for answers in session.scalars(select(Draft.answers).where(
-            Draft.form_id.in_(forms), Draft.expires_at > now)):
-        held.update(attachment_ids(answers))
-    abandoned = [a for a in candidates if a.id not in held]
-    for attachment in abandoned:
-        session.delete(attachment)
+    live = select(Draft.id).where(Draft.expires_at > now)
+    result = session.execute(
+        delete(Attachment)
+        .where(Attachment.submission_id.is_(None), Attachment.created_at < now - grace,
+               or_(Attachment.draft_id.is_(None), Attachment.draft_id.not_in(live)))
+        .returning(Attachment.storage_key)
+        .execution_options(synchronize_session=False))
+    return list(result.scalars())
+
+
+def rotate(session: Session, draft: Draft) -> str:
+    """A new token for the draft; the old one (a link, another browser's cookie) stops
+    working, so a draft is only ever open in the one browser that opened it last."""
+    token = secrets.token_urlsafe(32)
+    draft.token_hash = token_hash(token)
     session.flush()
-    return [attachment.storage_key for attachment in abandoned]
+    return token
+
+
+def own_uploads(session: Session, draft: Draft, answers: Any) -> list[str]:
+    """The attachment ids among ``answers`` that this draft uploaded and nobody sent yet.
+
+    Ids are not secrets (they travel in receipts); one typed into a text answer, or
+    belonging to another resident's draft, is only text here.
+    """
+    named = set(attachment_ids(answers))
+    if not named:
+        return []
+    return sorted(session.scalars(select(Attachment.id).where(
+        Attachment.id.in_(named), Attachment.draft_id == draft.id,
+        Attachment.submission_id.is_(None))))
 
 
 def attachment_ids(value: Any) -> Iterator[str]:

@@ -8,22 +8,32 @@ from __future__ import annotations
 
 from flask import Flask
 
-from formbuilder.views import errors, headers, language, template_globals
+from formbuilder.views import (
+    auth,
+    body_limits,
+    errors,
+    headers,
+    language,
+    template_globals,
+    throttle,
+)
 from formbuilder.views.admin.jobs import blueprint as jobs
 from formbuilder.views.admin.users import blueprint as admin
-from formbuilder.views.auth import blueprint as auth
 from formbuilder.views.auth.oidc import blueprint as oidc
 from formbuilder.views.public import blueprint as public
 from formbuilder.views.staff import blueprint as staff
 
-BLUEPRINTS = (public, staff, auth, oidc, admin, jobs)
+BLUEPRINTS = (public, staff, auth.blueprint, oidc, admin, jobs)
 
 
 def register(app: Flask) -> None:
     """Everything the web layer adds to an app: language, headers, globals, errors, pages."""
+    app.session_interface = auth.SessionInterface()
     language.init_app(app)
     headers.protect(app)
     template_globals.register(app)
     errors.register(app)
+    body_limits.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    throttle.init_app(app)  # wraps the registered views

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
+# The only responses a cache may keep: the stylesheets and scripts every page shares.
+CACHEABLE = frozenset({"static", "public.renderer_static"})
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
     "img-src 'self' data:",
@@ -28,6 +30,8 @@ def protect(app: Flask) -> None:
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), "
                                     "geolocation=(), payment=()")
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if response.mimetype == "text/html":
-            response.headers.setdefault("Cache-Control", "no-store")
+        if request.endpoint not in CACHEABLE:
+            # Pages, PDFs and uploaded files hold people's answers: a shared computer's
+            # browser cache or a proxy must keep none of them.
+            response.headers["Cache-Control"] = "no-store"
         return response

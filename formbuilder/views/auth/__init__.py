@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Flask,
     abort,
     current_app,
     g,
@@ -25,6 +26,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
 from formbuilder.models import User, utcnow
 from formbuilder.services import accounts, permissions
@@ -144,9 +146,9 @@ def _staff_context() -> dict[str, Any]:
     return {"current_user": current_user, "csrf_form": csrf_form}
 
 
-SIGN_IN_REFUSED = ("The email address or password is not right, or the account is locked. "
-                   "After 5 wrong passwords in a row an account is locked for 15 minutes; "
-                   "wait and try again, or ask an administrator.")
+SIGN_IN_REFUSED = ("The email address or password is not right. After 5 wrong passwords for "
+                   "an account, this computer must wait 15 minutes before trying it again; "
+                   "if you forgot your password, ask an administrator.")
 
 
 @blueprint.route("/sign-in", methods=["GET", "POST"])
@@ -185,6 +187,10 @@ def sign_out() -> Any:
         abort(400)
     user = current_user()
     if user is not None:
+        # The cookie is only signed, so a copy of it (a shared computer, a stolen backup)
+        # would outlive this sign-out; raising the version ends every copy at its next click.
+        with current_app.extensions["db"].session() as db:
+            accounts.end_sessions(db, user.id)
         current_app.logger.info("Signed out: %s", user.email)
     lang = session.get("lang")
     session.clear()
@@ -192,6 +198,18 @@ def sign_out() -> Any:
         session["lang"] = lang
     g.staff_user = None
     return redirect(url_for("auth.sign_in", signed_out=1))
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie, whose expiry says how long it is good for: a staff session's
+    cookie expires with the sign-in (``STAFF_SESSION_HOURS``), a resident's lasts as long as
+    a draft is kept."""
+
+    def get_expiration_time(self, app: Flask, session: SessionMixin) -> datetime | None:
+        if session.permanent and "staff_id" in session:
+            hours = app.config.get("STAFF_SESSION_HOURS", STAFF_SESSION_HOURS)
+            return utcnow() + timedelta(hours=hours)
+        return super().get_expiration_time(app, session)
 
 
 def _sso_enabled() -> bool:

@@ -1,0 +1,41 @@
+"""Attack 14: staff PDFs and files could sit in a shared computer's cache, and the server
+named its software and version. What held (the protective headers) is kept here too."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import Live, decide, make_dispatcher, sign_in
+from resident import png_bytes
+
+
+def test_staff_documents_are_never_stored_by_caches(live: Live) -> None:
+    make_dispatcher(live)
+    reference = live.browser().send_pothole(photo=png_bytes())
+    staff = live.browser()
+    assert sign_in(staff).status == 302
+    page = staff.get(f"/staff/submissions/{reference}")
+    files = re.findall(rf"/staff/submissions/{reference}/files/att_[A-Za-z0-9_-]+", page.text)
+    assert files
+    for path in [f"/staff/submissions/{reference}/pdf", files[0],
+                 f"/staff/submissions/{reference}"]:
+        reply = staff.get(path)
+        assert reply.status == 200, path
+        assert "no-store" in (reply.header("Cache-Control") or ""), path
+    decide(staff, reference, "approve")
+
+
+def test_the_server_does_not_say_what_it_runs(live: Live) -> None:
+    for path in ["/", "/track", "/staff/sign-in", "/no-such-page", "/assets/formbuilder.css"]:
+        server = live.browser().get(path).header("Server") or ""
+        assert not re.search(r"\d|werkzeug|python", server, re.I), (path, server)
+
+
+def test_pages_keep_their_protective_headers(live: Live) -> None:
+    reply = live.browser().get("/track")
+    assert "frame-ancestors 'none'" in reply.header("Content-Security-Policy")
+    assert "script-src 'self'" in reply.header("Content-Security-Policy")
+    assert reply.header("X-Content-Type-Options") == "nosniff"
+    assert reply.header("X-Frame-Options") == "DENY"
+    assert reply.header("Referrer-Policy") == "no-referrer"
+    assert "no-store" in reply.header("Cache-Control")
