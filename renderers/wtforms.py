@@ -252,7 +252,10 @@ def answers_from_post(form: Form, fields: Iterable[Field | str], formdata: Any, 
     bound = form_class(form, questions)(formdata=posted, meta={"csrf": False})
     before = previous if isinstance(previous, Mapping) else {}
     answers: dict[str, Any] = deepcopy(dict(before))
-    reader = _Reader(form, uploads or {})
+    # While an add/remove button is pressed, items keep their places (a blank one is being
+    # filled in, and remove names an index); on Continue or Save a blank item is no item.
+    acting = posted.first("_add") is not None or posted.first("_remove") is not None
+    reader = _Reader(form, uploads or {}, keep_blank_items=acting)
     names = {q.name for q in questions}
     for wt_field in bound:
         question: Field | None = getattr(wt_field, "question", None)
@@ -270,9 +273,11 @@ def answers_from_post(form: Form, fields: Iterable[Field | str], formdata: Any, 
 class _Reader:
     """Walks a bound form, turning each field's data into the answer to store."""
 
-    def __init__(self, form: Form, uploads: Mapping[str, Any]) -> None:
+    def __init__(self, form: Form, uploads: Mapping[str, Any], *,
+                 keep_blank_items: bool = False) -> None:
         self.form = form
         self.uploads = uploads
+        self.keep_blank_items = keep_blank_items
 
     def value(self, wt_field: Any, question: Field, before: Any) -> Any:
         if structure.is_fixed(question):
@@ -286,7 +291,7 @@ class _Reader:
             return self._group(wt_field, question, before)
         if isinstance(wt_field, ItemsField):
             if question.kind == "repeat":
-                return self._repeat(wt_field, before)
+                return self._repeat(wt_field, question, before)
             return self._list(wt_field, question)
         return wt_field.data
 
@@ -310,13 +315,19 @@ class _Reader:
                 out[question.name] = value
         return out
 
-    def _repeat(self, wt_field: ItemsField, before: Any) -> Any:
+    def _repeat(self, wt_field: ItemsField, question: Field, before: Any) -> Any:
+        """The posted items; one the resident left as it was drawn (blank, or holding only
+        defaults and fixed answers) is dropped, so an optional group can be left empty and
+        a blank item's own required questions are never asked for."""
         old = before if isinstance(before, list) else []
+        members = structure.children_of(self.form, question)
         items = []
         for entry in wt_field.entries:
             index = getattr(entry, "posted_index", entry.index)
             item_before = old[index] if index < len(old) else {}
-            items.append(self._members(entry.form, item_before))
+            item = self._members(entry.form, item_before)
+            if self.keep_blank_items or not _blank(self.form, members, item):
+                items.append(item)
         return items or MISSING
 
     def _list(self, wt_field: ItemsField, question: Field) -> Any:
@@ -437,6 +448,24 @@ def _locate(answers: dict[str, Any], path: str, *, create: bool) -> tuple[Any, s
         else:
             return None
     return (node, segments[-1]) if isinstance(node, dict) else None
+
+
+def _blank(form: Form, members: Iterable[Field], values: Mapping[str, Any]) -> bool:
+    """Whether an item holds nothing the resident gave: every answer missing, empty, fixed,
+    equal to its default, or an unticked single checkbox."""
+    for member in members:
+        value = values.get(member.name, MISSING)
+        if value is MISSING or value in ("", [], {}) or structure.is_fixed(member):
+            continue
+        if "default" in member.schema and value == member.schema["default"]:
+            continue
+        if member.kind == "boolean" and member.ui.get("widget") == "checkbox" and value is False:
+            continue
+        if member.kind == "group" and isinstance(value, Mapping) and _blank(
+                form, structure.children_of(form, member), value):
+            continue
+        return False
+    return True
 
 
 def _answered(value: Any) -> bool:

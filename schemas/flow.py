@@ -40,9 +40,11 @@ __all__ = [
     "applicable_answers",
     "branch_rule",
     "describe_branch",
+    "describe_required",
     "next_page",
     "page_of",
     "previous_page",
+    "required_rule",
     "resolve",
     "visible",
     "visible_at",
@@ -181,6 +183,33 @@ class _Logic:
                     if isinstance(dep, Mapping):
                         yield from self._walk(dep, (*links, Link("dependent", key=str(name))),
                                               depth + 1, seen)
+
+    def requirements(self, schema: Any, links: tuple[Link, ...] = (), depth: int = 0,
+                     seen: frozenset[int] = frozenset()
+                     ) -> Iterator[tuple[tuple[str, ...], tuple[Link, ...]]]:
+        """Each list of names an object level requires, with the links it sits under:
+        ``required`` here and under ``then``/``else``/``dependentSchemas``, and the names
+        ``dependentRequired`` (or Draft 7 ``dependencies``) asks for once a key is answered."""
+        target = self.resolve(schema)
+        if not isinstance(target, Mapping) or depth > MAX_DEPTH or id(target) in seen:
+            return
+        seen = seen | {id(target)}
+        yield tuple(_strings(target.get("required"))), links
+        for item in _list(target.get("allOf")):
+            yield from self.requirements(item, links, depth + 1, seen)
+        if "if" in target:
+            for key, kind in (("then", "if"), ("else", "else")):
+                if isinstance(target.get(key), Mapping):
+                    yield from self.requirements(target[key], (*links, Link(kind, target["if"])),
+                                                 depth + 1, seen)
+        for key in ("dependentSchemas", "dependentRequired", "dependencies"):
+            deps = target.get(key)
+            for name, dep in deps.items() if isinstance(deps, Mapping) else ():
+                link = Link("dependent", key=str(name))
+                if isinstance(dep, Mapping):
+                    yield from self.requirements(dep, (*links, link), depth + 1, seen)
+                elif isinstance(dep, list):
+                    yield tuple(_strings(dep)), (*links, link)
 
     def _with_discriminators(self, raw: list[Definition]) -> list[Definition]:
         """Replace each alternative's link schema by what it says about the questions that are
@@ -416,6 +445,21 @@ def branch_rule(form: Form, field: Field) -> tuple[tuple[Clause, ...], ...] | No
     return tuple(tuple(_clause(logic, link) for link in d.links) for d in definitions)
 
 
+def required_rule(form: Form, field: Field) -> tuple[tuple[Clause, ...], ...] | None:
+    """When ``field``, asked whatever the answers, must be answered only for some answers
+    (``if: ... then: {required: [field]}``, ``dependentRequired``): alternatives of clauses as
+    :func:`branch_rule` gives them. ``None`` when it is always required or never."""
+    if field.required:
+        return None
+    logic = _logic(form)
+    alternatives = tuple(
+        tuple(_clause(logic, link) for link in links)
+        for schema in _level_schemas(logic, field.keys[:-1])
+        for names, links in logic.requirements(schema)
+        if links and field.name in names)
+    return alternatives or None
+
+
 def _level_schemas(logic: _Logic, keys: Sequence[str]) -> tuple[Any, ...]:
     schemas: tuple[Any, ...] = (logic.root,)
     for key in keys:
@@ -516,6 +560,23 @@ def describe_branch(form: Form, field: Field, lang: str | None = None) -> str | 
             return None
         alternatives.append(_join(parts, "and", lang))
     return _t(lang, "Answer only if %(condition)s.", condition=_join(alternatives, "or", lang))
+
+
+def describe_required(form: Form, field: Field, lang: str | None = None) -> str | None:
+    """When a question that is asked anyway must be answered, in plain words: "Needed if you
+    answered “Wider than a car” to “How big is it?”.", so it is never marked "(optional)"
+    while a resident's own answer makes it required. ``None`` when it is not conditionally
+    required; a condition too complex for words gives a general sentence."""
+    rule = required_rule(form, field)
+    if rule is None:
+        return None
+    alternatives = []
+    for chain in rule:
+        parts = [_describe_clause(form, field, clause, lang) for clause in chain]
+        if any(part is None for part in parts) or not any(parts):
+            return _t(lang, "You may need to answer this, depending on your other answers.")
+        alternatives.append(_join([p for p in parts if p], "and", lang))
+    return _t(lang, "Needed if %(condition)s.", condition=_join(alternatives, "or", lang))
 
 
 def _describe_clause(form: Form, field: Field, clause: Clause, lang: str | None) -> str | None:

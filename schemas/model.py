@@ -9,12 +9,14 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from schemas.fields import Field
-from schemas.localized import Localized
+from schemas.i18n import gettext
+from schemas.localized import Localized, localized
+from schemas.refs import LocalRefs, RefError
 
 if TYPE_CHECKING:
     from schemas.conditions import Condition
@@ -24,13 +26,16 @@ NOTIFY_EVENTS = ("on_submit", "on_decision", "on_return", "on_overdue")
 _AMOUNT = re.compile(r"^\s*(?P<count>[1-9][0-9]*)\s+(?P<unit>[a-z]+?)s?\s*$")
 
 
+_DURATION_UNITS = {"hour": timedelta(hours=1), "day": timedelta(days=1),
+                   "week": timedelta(weeks=1)}
+
+
 def parse_duration(text: str) -> timedelta:
-    """``2 days`` or ``4 hours`` as a timedelta."""
+    """``4 hours``, ``2 days`` or ``2 weeks`` as a timedelta."""
     match = _AMOUNT.match(text)
-    if not match or match["unit"] not in ("hour", "day"):
-        raise ValueError(f"{text!r} is not a duration like '4 hours' or '2 days'")
-    count = int(match["count"])
-    return timedelta(hours=count) if match["unit"] == "hour" else timedelta(days=count)
+    if not match or match["unit"] not in _DURATION_UNITS:
+        raise ValueError(f"{text!r} is not a duration like '4 hours', '2 days' or '2 weeks'")
+    return int(match["count"]) * _DURATION_UNITS[match["unit"]]
 
 
 @dataclass(frozen=True)
@@ -114,6 +119,7 @@ class Form:
     keywords: tuple[str, ...] = ()
     reference_prefix: str = "F"
     applicant_email: str | None = None
+    summary: tuple[str, ...] = ()  # one to three questions that tell cases apart in lists
     retention: Retention | None = None
     open_from: date | None = None
     open_until: date | None = None
@@ -157,6 +163,27 @@ class Form:
             value = value.get(key)
         return value.strip() if isinstance(value, str) and value.strip() else None
 
+    def answer_at(self, path: str, answers: Mapping[str, Any] | None) -> Any:
+        """The answer to the question at dotted ``path`` (inside groups too), or ``None``."""
+        found = self.fields.get(path)
+        keys = found.keys if found is not None else tuple(path.split("."))
+        value: Any = answers
+        for key in keys:
+            if not isinstance(value, Mapping):
+                return None
+            value = value.get(key)
+        return value
+
+    @property
+    def applicant_name(self) -> str | None:
+        """The question holding the resident's name: the first one marked
+        ``autocomplete: name`` (the hint browsers fill the name from), outside repeats."""
+        for found in self.fields.values():
+            if found.ui.get("autocomplete") == "name" and not found.in_repeat \
+                    and found.kind == "text":
+                return found.path
+        return None
+
     def is_open(self, on: date) -> bool:
         if self.open_from and on < self.open_from:
             return False
@@ -172,5 +199,51 @@ class Form:
             found = self.fields.get(path)
             return found.title.get(language) if found else None
 
-        return validate_answers(self.schema, answers, title_of=title_of, lang=language,
-                                draft=self.draft)
+        errors = validate_answers(self.schema, answers, title_of=title_of, lang=language,
+                                  draft=self.draft)
+        return [self._in_item(error, language) for error in errors]
+
+    def item_label(self, path: str, lang: str | None = None) -> str:
+        """What one item of the repeating group at ``path`` is called ("Vehicle"): the
+        group's ``ui`` ``item_label``, else its items' ``title``, else "Item".
+
+        The one name the page's legends ("Vehicle 2"), its add button and its error messages
+        ("Vehicle 2: ...") share.
+        """
+        found = self.fields.get(path)
+        if found is None:
+            return gettext(lang, "Item")
+        named = localized(found.ui, "item_label")
+        if named is not None:
+            return named.get(lang)
+        items = found.schema.get("items")
+        try:
+            items = LocalRefs(self.schema).resolve(items)[0] if isinstance(items, Mapping) \
+                else None
+        except RefError:
+            items = None
+        title = localized(items, "title") if isinstance(items, Mapping) else None
+        return title.get(lang) if title is not None else gettext(lang, "Item")
+
+    def _in_item(self, error: FieldError, lang: str) -> FieldError:
+        """The error with the item it is in named first ("Vehicle 2: Enter ..."): inside a
+        repeating group every item asks the same questions, so the title alone is ambiguous."""
+        keys = error.path.split(".") if error.path else []
+        names: list[str] = []
+        items: list[str] = []
+        for position, key in enumerate(keys):
+            if key.isdigit():
+                continue
+            names.append(key)
+            found = self.fields.get(".".join(names))
+            index = keys[position + 1] if position + 1 < len(keys) else ""
+            if found is not None and found.kind == "repeat" and index.isdigit():
+                items.append(gettext(lang, "%(item)s %(number)s",
+                                     item=self.item_label(found.path, lang),
+                                     number=int(index) + 1))
+        if not items:
+            return error
+        message = error.message
+        for item in reversed(items):
+            message = gettext(lang, "%(item)s: %(message)s", item=item, message=message)
+        return replace(error, message=message)

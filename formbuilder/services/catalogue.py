@@ -23,6 +23,10 @@ STOPWORDS = frozenset(
     "como".split()
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Han (with its extensions and compatibility forms), kana and Hangul: scripts written without
+# spaces between words (Hangul uses spaces, but residents often leave them out).
+_CJK_RUN = re.compile("([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+                      "\uf900-\ufaff\U00020000-\U0002fa1f]+)")
 WEIGHTS = {"title": 3.0, "keyword": 3.0, "department": 0.5, "description": 1.0, "question": 0.5}
 
 
@@ -33,10 +37,24 @@ class Hit:
 
 
 def words(text: str) -> list[str]:
-    """Lower-case words without accents: "Reportar un bache" -> ["reportar", "un", "bache"]."""
+    """Lower-case words without accents: "Reportar un bache" -> ["reportar", "un", "bache"].
+
+    Chinese and Japanese write no spaces between words, so a run of their characters becomes
+    its overlapping character pairs ("停车许可" -> 停车, 车许, 许可): "停车许可" then finds a form
+    whose keywords say "申请停车许可" or "停车许可证" without a dictionary of words.
+    """
     folded = unicodedata.normalize("NFKD", text.lower())
     plain = "".join(c for c in folded if not unicodedata.combining(c))
-    return _WORD.findall(plain)
+    found: list[str] = []
+    for token in _WORD.findall(plain):
+        for part in _CJK_RUN.split(token):
+            if not part:
+                continue
+            if _CJK_RUN.fullmatch(part):
+                found += [part[i:i + 2] for i in range(len(part) - 1)] or [part]
+            else:
+                found.append(part)
+    return found
 
 
 def stem(word: str) -> str:

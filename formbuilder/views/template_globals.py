@@ -4,15 +4,28 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from babel import Locale, UnknownLocaleError
 from flask import Flask, request, url_for
+from werkzeug.routing import BuildError
 
-from formbuilder.views.language import gettext
+from formbuilder.views.language import current_language, gettext
 from renderers import html
+from schemas import Form
 
 
 def switch_language_url(code: str) -> str:
-    args = {**(request.view_args or {}), **request.args.to_dict(), "lang": code}
-    return url_for(request.endpoint or "public.catalogue", **args)
+    """This page in another language. Query arguments are kept as plain values only: a name
+    ``url_for`` reads as an instruction (``_method``, ``_external``, ``_scheme``) or one that
+    would replace the page's own path arguments is dropped, so no query breaks a page or turns
+    its links into another site's."""
+    path_args = dict(request.view_args or {})
+    kept = {key: value for key, value in request.args.to_dict().items()
+            if not key.startswith("_") and key not in path_args and key != "endpoint"}
+    try:
+        return url_for(request.endpoint or "public.catalogue",
+                       **{**kept, **path_args, "lang": code})
+    except (BuildError, TypeError, ValueError):
+        return url_for("public.catalogue", lang=code)
 
 
 def status_label(status: str) -> str:
@@ -32,6 +45,7 @@ def error_title(code: int) -> str:
         403: gettext("You cannot see this page"),
         404: gettext("Page not found"),
         413: gettext("The files are too large"),
+        429: gettext("Too many tries"),
     }
     return titles.get(code, gettext("Sorry, there is a problem with the service"))
 
@@ -43,8 +57,22 @@ def error_advice(code: int) -> str:
         404: gettext("If you typed the web address, check it is correct."),
         413: gettext("Each file must be smaller than the size shown next to it. Go back and "
                      "choose a smaller file."),
+        429: gettext("For your security, wait a few minutes, then try again."),
     }
     return advice.get(code, gettext("Try again later. Your saved answers have been kept."))
+
+
+def language_note(form: Form) -> str | None:
+    """"This form is only in English", in the reader's language, when the form has no text in
+    it: a resident who searched in Chinese should know before starting what they will read."""
+    lang = current_language()
+    if lang in form.languages:
+        return None
+    try:
+        name = Locale.parse(lang).languages.get(form.default_language, form.default_language)
+    except (ValueError, UnknownLocaleError):
+        name = form.default_language
+    return gettext("This form is only in %(language)s", language=name)
 
 
 def when(moment: datetime | None) -> str:
@@ -52,7 +80,8 @@ def when(moment: datetime | None) -> str:
 
 
 def register(app: Flask) -> None:
-    for function in (switch_language_url, status_label, error_title, error_advice):
+    for function in (switch_language_url, status_label, error_title, error_advice,
+                     language_note):
         app.add_template_global(function)
     app.add_template_global(html.format_description, "render_text")
     app.add_template_filter(when, "when")

@@ -30,7 +30,7 @@ from renderers.html.values import (
 )
 from renderers.html.views import Action, Conditional, Item, Option, Question, Upload
 from schemas.fields import Field
-from schemas.flow import branch_rule, describe_branch, resolve
+from schemas.flow import branch_rule, describe_branch, describe_required, resolve
 from schemas.i18n import gettext
 from schemas.localized import localized
 from schemas.model import Form
@@ -114,9 +114,11 @@ class QuestionBuilder:
         elif not present and "default" in field.schema:
             value = deepcopy(field.schema["default"])
         label = field.title.get(self.lang)
+        needed = describe_required(self.form, field, self.lang)
         question = Question(
             widget=widget, path=path, id=field_id(path), label=label, nested=nested,
-            optional=self._optional(field, widget, label), hint=self._hint(field),
+            optional=needed is None and self._optional(field, widget, label),
+            hint=self._hint(field, needed),
             error=self.errors.get(path), conditional=self._conditional(field, path))
         getattr(self, f"_{widget}")(question, field, value)
         return question
@@ -131,13 +133,17 @@ class QuestionBuilder:
         words = {"(optional)", self._("(optional)").lower()}
         return not any(word in label.lower() for word in words)
 
-    def _hint(self, field: Field) -> Markup | None:
+    def _hint(self, field: Field, needed: str | None = None) -> Markup | None:
+        """The description, the ``hint``, and when a conditionally required question is
+        needed (instead of "(optional)", which would be untrue for some answers)."""
         parts = Markup("")
         if field.description is not None:
             parts += format_description(field.description.get(self.lang))
         hint = localized(field.ui, "hint")
         if hint is not None:
             parts += format_description(hint.get(self.lang))
+        if needed:
+            parts += Markup('<p class="body">{}</p>').format(needed)
         return parts or None
 
     def _conditional(self, field: Field, path: str) -> Conditional | None:
@@ -266,8 +272,7 @@ class QuestionBuilder:
         entries = value if isinstance(value, list) else []
         lowest, highest = structure.min_items(field), structure.max_items(field)
         count = min(max(len(entries), lowest), highest)
-        title = structure.item_title(self.form, field)
-        name = title.get(self.lang) if title else self._("Item")
+        name = self.form.item_label(field.path, self.lang)
         children = structure.children_of(self.form, field)
         for index in range(count):
             entry = entries[index] if index < len(entries) else {}
@@ -278,7 +283,9 @@ class QuestionBuilder:
                 children=[self.question(c, f"{path}.{c.name}", entry, True) for c in children],
                 remove=self._remove(path, legend) if count > lowest else None))
         if count < highest:
-            question.add = self._add(question.path, name, count)
+            named = localized(field.ui, "add_label")
+            question.add = Action("_add", question.path, named.get(self.lang)) if named \
+                else self._add(question.path, name, count)
 
     def _list(self, question: Question, field: Field, value: Any) -> None:
         entries = value if isinstance(value, list) else []

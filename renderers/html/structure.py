@@ -11,7 +11,7 @@ from typing import Any
 
 from schemas.fields import Field, schema_types
 from schemas.flow import branch_rule, resolve, visible_at
-from schemas.localized import Localized, localized
+from schemas.localized import localized
 from schemas.model import Form
 
 MAX_ITEMS = 100
@@ -77,12 +77,6 @@ def _item_field(form: Form, field: Field, schema: Any, index: int | None) -> Fie
     return Field(path=field.path, keys=field.keys, schema=body, kind=kind, title=title,
                  description=None, required=False, conditional=False, parent=field.path,
                  in_repeat=True, ui=field.ui)
-
-
-def item_title(form: Form, field: Field) -> Localized | None:
-    """The name of one item of a repeating group (``Vehicle``), from the items' ``title``."""
-    items = resolve(form, field.schema.get("items"))
-    return localized(items, "title") if isinstance(items, Mapping) else None
 
 
 def split_path(form: Form, path: str) -> list[tuple[str, Field]]:
@@ -166,6 +160,35 @@ def ordered(form: Form, siblings: Sequence[Field]) -> list[Field]:
         emit(sibling)
     out += [s for s in siblings if s.path not in done]
     return out
+
+
+def drawing_order(form: Form) -> dict[str, int]:
+    """Each question's path (without item indexes) by the place it is drawn: page by page,
+    in each page's asking order (:func:`ordered`), a group's questions inside it."""
+    order: dict[str, int] = {}
+
+    def walk(siblings: Sequence[Field]) -> None:
+        for field in ordered(form, siblings):
+            order.setdefault(field.path, len(order))
+            walk(form.children(field.path))
+
+    for page in form.pages:
+        walk(as_fields(form, page.fields))
+    walk([field for field in form.top_fields if field.path not in order])
+    return order
+
+
+def drawn_position(order: Mapping[str, int], path: str) -> tuple[bool, int, tuple[int, ...]]:
+    """Where an error at the indexed ``path`` sits on the page, to sort by: errors about the
+    whole form first, then by question, then item by item."""
+    keys = path.split(".") if path else []
+    names = [key for key in keys if not key.isdigit()]
+    place = len(order)
+    for end in range(len(names), 0, -1):
+        if ".".join(names[:end]) in order:
+            place = order[".".join(names[:end])]
+            break
+    return bool(path), place, tuple(int(key) for key in keys if key.isdigit())
 
 
 def children_of(form: Form, field: Field) -> list[Field]:

@@ -68,7 +68,12 @@ def error_items(form: Form, errors: Iterable[Any] | None,
                                          for f in fields}
     items: list[SummaryItem] = []
     seen: set[str | None] = set()
-    for error in errors or ():
+    order = structure.drawing_order(form)
+    # In the order of the page, whatever order the errors were found in (upload checks, then
+    # the schema's own order), so the list reads top to bottom like the questions.
+    by_page = sorted(errors or (), key=lambda error: structure.drawn_position(
+        order, str(getattr(error, "path", "") or "")))
+    for error in by_page:
         message = str(getattr(error, "message", "") or "")
         found = structure.split_path(form, str(getattr(error, "path", "") or ""))
         owner = found[-1][0] if found else None
@@ -136,8 +141,7 @@ class CheckAnswers:
                 value: Any) -> None:
         entries = [e if isinstance(e, Mapping) else {} for e in value] \
             if isinstance(value, list) else []
-        title = structure.item_title(self.form, question)
-        name = title.get(self.lang) if title else self._("Item")
+        name = self.form.item_label(question.path, self.lang)
         if not entries:
             section.blocks.append(Block(question.title.get(self.lang), [Row(
                 question.title.get(self.lang), self._not_answered(),

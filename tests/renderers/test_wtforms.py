@@ -142,10 +142,12 @@ def test_repeating_group_items_are_renumbered_after_gaps():
     assert result.answers["vehicles"] == [{"plate": "A"}, {"plate": "C"}, {"make": "Ford"}]
 
 
-def test_empty_items_survive_thanks_to_their_marker():
+def test_empty_items_survive_an_add_thanks_to_their_marker_but_not_continue():
     form = FORMS["residential-parking-permit"]
+    added = answers_from_post(form, ["vehicles"], post({"vehicles.0": "", "_add": "vehicles"}))
+    assert added.answers["vehicles"] == [{}, {}]
     result = answers_from_post(form, ["vehicles"], post({"vehicles.0": ""}))
-    assert result.answers["vehicles"] == [{}]
+    assert "vehicles" not in result.answers, "a blank item is no item"
 
 
 def test_add_another_appends_a_blank_item_and_remove_takes_one_out():
