@@ -1,7 +1,9 @@
 """Where uploaded files live: a local folder by default, object storage at scale.
 
-Views and jobs see only the small ``Storage`` protocol. Files are stored under random keys, so
-nothing a resident chose (a file name, a path) ever reaches the file system.
+Views and jobs see only the small ``Storage`` protocol; :func:`from_url` picks the backend
+(``FORMBUILDER_STORAGE_URL``: unset for the folder, ``s3://bucket/prefix`` for
+``formbuilder.files.s3``). Files are stored under random keys, so nothing a resident chose (a
+file name, a path) ever reaches the file system or an object's name.
 """
 
 from __future__ import annotations
@@ -52,6 +54,10 @@ class Storage(Protocol):
         such as a cached PDF), replacing what was there, whole or not at all."""
         ...
 
+    def check(self) -> None:
+        """Raise unless files can be stored now (what ``/readyz`` asks)."""
+        ...
+
 
 class LocalStorage:
     """Files in a folder that must lie outside anything a web server serves directly.
@@ -96,6 +102,11 @@ class LocalStorage:
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
+    def check(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise PermissionError(f"The upload folder {self.root} is not writable")
+
     def write(self, key: str, data: bytes) -> None:
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -111,7 +122,26 @@ class LocalStorage:
             raise
 
     def _path(self, key: str) -> Path:
-        """Keys are checked, never trusted: a key that is not ours cannot name another path."""
-        if not _KEY.match(key):
-            raise ValueError(f"{key!r} is not a storage key")
+        check_key(key)
         return self.root / key[:2] / key
+
+
+def check_key(key: str) -> None:
+    """Keys are checked, never trusted: a key that is not ours cannot name another path."""
+    if not _KEY.match(key):
+        raise ValueError(f"{key!r} is not a storage key")
+
+
+def from_url(url: str | None, folder: str | os.PathLike[str]) -> Storage:
+    """The storage a URL names: none is ``folder``, ``s3://bucket/prefix`` a bucket. Anything
+    else stops the app at start, naming the setting."""
+    if not url or not url.strip():
+        return LocalStorage(folder)
+    scheme, _, rest = url.strip().partition("://")
+    bucket, _, prefix = rest.partition("/")
+    if scheme != "s3" or not bucket:
+        raise ValueError(f"FORMBUILDER_STORAGE_URL is {url!r}; use s3://bucket/prefix for "
+                         "object storage, or leave it unset for the local upload folder.")
+    from formbuilder.files.s3 import S3Storage
+
+    return S3Storage(bucket, prefix)
