@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -26,10 +26,11 @@ from formbuilder.files.uploads import (
 )
 from formbuilder.models import Attachment
 from schemas import Field, Form
-from schemas.i18n import gettext
+from schemas.i18n import gettext, ngettext
 from schemas.validation import FieldError, parse_size, upload_errors
 
 _INDEX = re.compile(r"\.\d+(?=\.|$)")
+MAX_FILES = 100  # as many as a page draws for an unbounded multiple upload
 
 
 def field_path(input_name: str) -> str:
@@ -65,6 +66,11 @@ def store_uploads(db: Session, storage: Storage, form: Form, fields: Iterable[Fi
         if field is None or top not in on_page or field.kind not in ("file", "files"):
             continue
         if not upload or not upload.filename:
+            continue
+        if field.kind == "files" and _held(answers, name) >= _most(field):
+            # Refused before storage: a file past maxItems would only be dropped later.
+            if not any(error.path == name for error in errors):
+                errors.append(_too_many(name, field, lang))
             continue
         problem = _store_one(db, storage, form, field, name, upload, answers, lang=lang,
                              limit=limit, draft_id=draft_id, max_pixels=max_pixels)
@@ -107,6 +113,86 @@ def _store_one(db: Session, storage: Storage, form: Form, field: Field, name: st
     db.flush()
     _record(answers, name, attachment.id, many=field.kind == "files")
     return None
+
+
+def recheck(db: Session, form: Form, answers: Mapping[str, Any], *, lang: str,
+            limit: int) -> list[FieldError]:
+    """The draft's files judged again by ``form``, the version about to receive them.
+
+    A draft keeps its uploads while a newer version is published; that version may accept
+    fewer types, smaller files or fewer of them, and a file it refuses must not reach a
+    submission just because it was uploaded earlier.
+    """
+    errors: list[FieldError] = []
+    for path, field, value in _file_answers(form, answers, form.top_fields, ""):
+        ids = [value] if isinstance(value, str) else \
+            [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+        if field.kind == "files" and len(ids) > _most(field):
+            errors.append(_too_many(path, field, lang))
+            continue
+        item = field.schema.get("items") if field.kind == "files" else field.schema
+        accepted = parse_accept(item.get("contentMediaType") if isinstance(item, Mapping)
+                                else None)
+        largest = size_limit(field, limit)
+        for attachment_id in ids:
+            found = db.get(Attachment, attachment_id)
+            if found is None:
+                continue
+            if found.size > largest or not accepts(accepted, found.media_type):
+                errors.append(_upload_error(path, field.title.get(lang), found.file_name,
+                                            found.media_type, found.size, accepted, largest,
+                                            lang))
+                break
+    return errors
+
+
+def _file_answers(form: Form, answers: Any, fields: Iterable[Field], prefix: str
+                  ) -> Iterator[tuple[str, Field, Any]]:
+    """(indexed path, question, answer) of every file question answered, in groups and
+    repeating groups too."""
+    if not isinstance(answers, Mapping):
+        return
+    for field in fields:
+        if field.name not in answers:
+            continue
+        value, path = answers[field.name], f"{prefix}{field.name}"
+        if field.kind in ("file", "files"):
+            yield path, field, value
+        elif field.kind == "group":
+            yield from _file_answers(form, value, form.children(field.path), f"{path}.")
+        elif field.kind == "repeat" and isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from _file_answers(form, item, form.children(field.path),
+                                         f"{path}.{index}.")
+
+
+def _most(field: Field) -> int:
+    """The most files a multiple upload takes (its ``maxItems``, at most 100)."""
+    declared = field.schema.get("maxItems")
+    if isinstance(declared, int) and not isinstance(declared, bool) and declared >= 0:
+        return min(declared, MAX_FILES)
+    return MAX_FILES
+
+
+def _held(answers: Mapping[str, Any], name: str) -> int:
+    """How many files the answers already hold at the input ``name``."""
+    node: Any = answers
+    for key in name.split("."):
+        if isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        elif isinstance(node, Mapping):
+            node = node.get(key)
+        else:
+            return 0
+    return len(node) if isinstance(node, list) else 0
+
+
+def _too_many(name: str, field: Field, lang: str) -> FieldError:
+    count = _most(field)
+    message = ngettext(lang, "Select no more than %(num)s file for “%(title)s”",
+                       "Select no more than %(num)s files for “%(title)s”", count,
+                       title=field.title.get(lang))
+    return FieldError(path=name, message=message, code="maxItems")
 
 
 def _upload_error(name: str, title: str, file_name: str, media_type: str, size: int,
