@@ -80,3 +80,62 @@ def export(form_id: str, kind: str, since: datetime | None, until: datetime | No
 
 def _day(moment: datetime | None) -> str | None:
     return date.isoformat(moment.date()) if moment else None
+
+
+@click.group("tokens")
+def tokens() -> None:
+    """API tokens for the city's other systems (see /api/v1/openapi.json)."""
+
+
+@tokens.command("create")
+@click.option("--name", required=True, help="The integration that will use the token.")
+@click.option("--scope", "scopes", multiple=True, required=True,
+              type=click.Choice(["read", "decide", "submit"]),
+              help="What it may do; repeat for several.")
+@click.option("--by", default="command line", show_default=True,
+              help="Who made it, for the audit log.")
+def tokens_create(name: str, scopes: tuple[str, ...], by: str) -> None:
+    """Make a token and print it, once: only its hash is kept."""
+    from formbuilder.services import api_tokens, audit
+
+    with _app().extensions["db"].session() as session:
+        try:
+            row, token = api_tokens.create(session, name, scopes, by=by)
+        except api_tokens.TokenError as error:
+            click.echo(str(error), err=True)
+            sys.exit(2)
+        audit.record(session, by, "token_created", target=row.name,
+                     detail={"id": row.id, "scopes": row.scopes})
+        click.echo(f"Token {row.id} for {row.name} ({row.scopes}). Copy it now; it is not "
+                   "shown again:", err=True)
+        click.echo(token)
+
+
+@tokens.command("list")
+def tokens_list() -> None:
+    """Every token: id, name, scopes, its first characters, when made and last used."""
+    from formbuilder.services import api_tokens
+
+    with _app().extensions["db"].session(readonly=True) as session:
+        for row in api_tokens.every(session):
+            state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "live"
+            used = f"{row.last_used_at:%Y-%m-%d %H:%M} UTC" if row.last_used_at else "never"
+            click.echo(f"{row.id}\t{row.name}\t{row.scopes}\t{row.prefix}…\t{state}\t"
+                       f"last used {used}")
+
+
+@tokens.command("revoke")
+@click.argument("token_id", type=int)
+@click.option("--by", default="command line", show_default=True)
+def tokens_revoke(token_id: int, by: str) -> None:
+    """Revoke a token at once (its id is in `tokens list`)."""
+    from formbuilder.services import api_tokens, audit
+
+    with _app().extensions["db"].session() as session:
+        row = api_tokens.revoke(session, token_id)
+        if row is None:
+            click.echo(f"No token has the id {token_id}; `formbuilder tokens list` shows them.",
+                       err=True)
+            sys.exit(1)
+        audit.record(session, by, "token_revoked", target=row.name, detail={"id": row.id})
+        click.echo(f"Token {row.id} ({row.name}) is revoked.")

@@ -19,11 +19,12 @@ from formbuilder.views import (
 )
 from formbuilder.views.admin.jobs import blueprint as jobs
 from formbuilder.views.admin.users import blueprint as admin
+from formbuilder.views.api import blueprint as api
 from formbuilder.views.auth.oidc import blueprint as oidc
 from formbuilder.views.public import blueprint as public
 from formbuilder.views.staff import blueprint as staff
 
-BLUEPRINTS = (public, staff, auth.blueprint, oidc, admin, jobs)
+BLUEPRINTS = (public, staff, auth.blueprint, oidc, admin, jobs, api)
 
 
 def register(app: Flask) -> None:
