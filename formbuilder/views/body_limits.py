@@ -19,7 +19,8 @@ URLENCODED = "application/x-www-form-urlencoded"
 def refuse_oversized_bodies() -> None:
     if request.mimetype == MULTIPART:
         return
-    limit = int(current_app.config["MAX_FORM_MEMORY_SIZE"])
+    limit = min(int(current_app.config["MAX_FORM_MEMORY_SIZE"]),
+                int(current_app.config.get("MAX_CONTENT_LENGTH") or 2**62))
     # Werkzeug then stops any read past it too, for bodies sent without a declared length.
     request.max_content_length = limit
     length = request.content_length

@@ -286,24 +286,26 @@ def test_only_abandoned_uploads_are_purged(db: Database, publish_form):
     now = datetime(2030, 3, 1, tzinfo=UTC)
     long_ago, just_now = now - timedelta(days=20), now - timedelta(hours=2)
 
-    def upload(session: Session, at: datetime, key: str) -> str:
+    def upload(session: Session, at: datetime, key: str, draft: int | None = None) -> str:
         attachment = Attachment(form_id="pothole-report", field="photo", file_name="a.jpg",
                                 media_type="image/jpeg", size=1, sha256="0" * 64,
-                                storage_key=key * 32, created_at=at)
+                                storage_key=key * 32, created_at=at, draft_id=draft)
         session.add(attachment)
         session.flush()
         return attachment.id
 
     with db.session() as session:
+        # An upload belongs to the draft that uploaded it (attachments.draft_id), not to
+        # whichever draft's answers name its id.
+        live, _ = drafts.start_draft(session, version, "en", now=now - timedelta(days=25))
+        old, _ = drafts.start_draft(session, version, "en", now=now - timedelta(days=40))
         abandoned = upload(session, long_ago, "a")
-        in_live_draft = upload(session, long_ago, "b")
-        in_expired_draft = upload(session, long_ago, "c")
+        in_live_draft = upload(session, long_ago, "b", live.id)
+        in_expired_draft = upload(session, long_ago, "c", old.id)
         recent = upload(session, just_now, "d")
         submitted = upload(session, long_ago, "e")
-        live, _ = drafts.start_draft(session, version, "en", now=now - timedelta(days=25))
         drafts.save_answers(session, live, {"photos": [{"file": in_live_draft}]}, 1,
                             now=now - timedelta(days=25))
-        old, _ = drafts.start_draft(session, version, "en", now=now - timedelta(days=40))
         drafts.save_answers(session, old, {"photo": in_expired_draft}, 1,
                             now=now - timedelta(days=40))
         create_submission(session, version, {"location": "x", "photo": submitted},
