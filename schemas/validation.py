@@ -42,12 +42,14 @@ from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
 from referencing.exceptions import Unresolvable, Unretrievable
 
+from schemas import media_types
 from schemas.dates import DateLimit, answer_date
 from schemas.drafts import DRAFT_7, DRAFT_2019_09, DRAFT_2020_12, detect_draft, normalise_draft_uri
 from schemas.fields import Field, FieldCollector, humanise
 from schemas.formats import ATTACHMENT_FORMATS, format_checker
 from schemas.i18n import DEFAULT_LANGUAGE, N_, base_language, gettext, ngettext
 from schemas.localized import localized
+from schemas.media_types import accepted_type as accepted_type
 from schemas.patterns import PatternError, matches
 from schemas.refs import RefError
 
@@ -784,14 +786,6 @@ _MEDIA_NAMES = {
 }
 _FAMILY_NAMES = {"image": N_("image"), "audio": N_("audio file"), "video": N_("video"),
                  "text": N_("text file")}
-_ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/x-png": "image/png",
-            "image/tif": "image/tiff", "application/x-pdf": "application/pdf"}
-_SAME_FILES = ({"text/csv", "text/plain"}, {"image/heic", "image/heif"})
-# Files that run code when opened are refused whatever a form accepts (as the app's upload
-# check refuses them), so a form's ``*/*`` never lets a program reach a staff computer.
-_NEVER = frozenset({"application/x-executable", "application/x-msdownload", "text/x-script",
-                    "text/html", "image/svg+xml", "application/xml", "text/javascript",
-                    "application/javascript", "application/vnd.ms-office.macroenabled"})
 # Names said as words, whose article follows their first letter ("a HEIC", "a GIF").
 _WORD_NAMES = frozenset({"HEIC", "HEIF", "GIF", "ZIP", "WebP", "AVIF"})
 
@@ -832,22 +826,6 @@ def media_type_name(media_type: str, lang: str | None) -> str:
         return name
     sub = sub.removeprefix("x-").removeprefix("vnd.")
     return sub.upper() if sub.isalnum() and len(sub) <= 5 else media_type
-
-
-def accepted_type(accepted: Sequence[str], media_type: str | None) -> bool:
-    """Whether a file of ``media_type`` (as sniffed from its bytes) may be uploaded where
-    ``accepted`` types are allowed; no list means any type but the ones that run code."""
-    media_type = _normalise_media_type(media_type or "")
-    if not media_type or media_type in _NEVER:
-        return False
-    if not accepted:
-        return True
-    for pattern in map(_normalise_media_type, accepted):
-        if pattern in ("*/*", media_type) or {pattern, media_type} in _SAME_FILES:
-            return True
-        if pattern.endswith("/*") and media_type.startswith(pattern[:-1]):
-            return True
-    return False
 
 
 def upload_errors(title: str, *, filename: str, media_type: str, size: int,
@@ -896,5 +874,4 @@ def _takes_an(name: str) -> bool:
 
 
 def _normalise_media_type(media_type: str) -> str:
-    plain = media_type.split(";")[0].strip().lower()
-    return _ALIASES.get(plain, plain)
+    return media_types.normalise(media_type)

@@ -17,7 +17,18 @@ import zipfile
 import zlib
 from typing import BinaryIO
 
-from schemas.validation import accepted_type
+# The one policy table (shared with the form's messages; extend it there): what the sniffer
+# reports for files that are never accepted, and how a form's accepted types are read.
+from schemas.media_types import (
+    EXECUTABLE,
+    HTML,
+    MACRO_DOCUMENT,
+    SCRIPT,
+    SVG,
+    XML,
+    accepted_type,
+)
+from schemas.media_types import parse_accept as parse_accept
 
 HEAD_SIZE = 8192
 # The most of one archive member that is ever decompressed to find a document's type.
@@ -32,19 +43,6 @@ PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentatio
 ODT = "application/vnd.oasis.opendocument.text"
 ODS = "application/vnd.oasis.opendocument.spreadsheet"
 
-# Never accepted, not even by ``*/*``: they run code when opened (browsers run scripts in
-# web pages, SVG and XML).
-EXECUTABLE = "application/x-executable"
-SCRIPT = "text/x-script"
-HTML = "text/html"
-SVG = "image/svg+xml"
-XML = "application/xml"
-MACRO_DOCUMENT = "application/vnd.ms-office.macroenabled"
-
-_ALIASES = {
-    "image/jpg": JPEG, "image/pjpeg": JPEG, "image/x-png": PNG, "image/tif": TIFF,
-    "image/heic-sequence": HEIC, "image/heif-sequence": HEIF, "application/x-pdf": PDF,
-}
 # ISO base media ``ftyp`` brands (HEIF family) and what they are.
 _BRANDS = {
     b"heic": HEIC, b"heix": HEIC, b"heim": HEIC, b"heis": HEIC, b"hevc": HEIC, b"hevx": HEIC,
@@ -103,20 +101,6 @@ def sniff_file(stream: BinaryIO) -> str | None:
         found = _zip_directory(stream) or ZIP
     stream.seek(0)
     return found
-
-
-def parse_accept(content_media_type: str | None) -> list[str]:
-    """FORMAT.md's comma-separated ``contentMediaType`` (``image/jpeg, image/png``) as a list
-    of lower-case types; parameters are dropped and common misspellings (``image/jpg``) fixed.
-    An empty list means the form does not restrict the type."""
-    accepted: list[str] = []
-    for part in (content_media_type or "").split(","):
-        media_type = part.split(";")[0].strip().lower()
-        media_type = _ALIASES.get(media_type, media_type)
-        if re.fullmatch(r"[a-z0-9.+-]+/(?:[a-z0-9.+-]+|\*)|\*/\*", media_type) \
-                and media_type not in accepted:
-            accepted.append(media_type)
-    return accepted
 
 
 def accepts(accepted: list[str], sniffed: str | None) -> bool:
