@@ -8,6 +8,7 @@ against the questions, so one typo does not cascade into a page of confusing mes
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import cache
@@ -17,20 +18,23 @@ from typing import Any
 
 import jsonschema
 
-from schemas import semantics, webhooks
+from schemas import contradictions, names, semantics, webhooks
 from schemas.drafts import (
+    DRAFT_2020_12,
     detect_draft,
     id_from_filename,
     is_bare_schema,
     title_from_filename,
 )
-from schemas.fields import FieldCollector
+from schemas.fields import Field, FieldCollector
 from schemas.localized import Localized, localized, translation_languages
 from schemas.model import NOTIFY_EVENTS, Form, Page, Retention, Step, Webhook, parse_duration
+from schemas.peers import as_questions, moved
 from schemas.problems import FormError, Problem
 from schemas.schema_checks import TYPE_WORDS, check_schema
 from schemas.source import Source, parse, read
 from schemas.suggest import did_you_mean
+from schemas.summary import check_summary as _check_summary
 
 Path = tuple[str | int, ...]
 
@@ -48,7 +52,7 @@ LATER_RULES = frozenset({
     "reserved_name", "unsafe_pattern", "unknown_field", "not_on_page", "page_twice",
     "nested_on_page", "asked_later", "widget", "labels", "translation", "applicant_email",
     "step_twice", "assignee", "escalation", "wrong_draft", "condition", "date",
-    "duplicate_key", "unknown_keyword", "unknown_format", "webhook",
+    "duplicate_key", "unknown_keyword", "unknown_format", "webhook", "summary",
 })
 
 
@@ -110,13 +114,20 @@ def errors_only(problems: Iterable[Problem]) -> list[Problem]:
 
 
 def build(source: Source, *, published: bool = False) -> tuple[Form | None, list[Problem]]:
-    """Check a parsed file and, when nothing is wrong, build its :class:`Form`."""
+    """Check a parsed file and, when nothing is wrong, build its :class:`Form`.
+
+    Checking goes on past a problem wherever the rest can still be read, so one run shows
+    every mistake; only a file that is not a set of keys, or a schema that is not one, stops it.
+    """
     problems: list[Problem] = []
 
     def add(path: Path, message: str, code: str, severity: str = "error") -> None:
         if published and code in LATER_RULES:
             severity = "warning"
-        problems.append(source.problem(path, message, code, severity=severity))
+        question = question_of(path)
+        if question and not message.startswith(f"`{question}`"):
+            message = f"`{question}`: {message}"
+        problems.append(source.problem(path, message, code, severity=severity, field=question))
 
     for path, line in source.duplicates:
         problems.append(Problem(source.name, line, f"`{path[-1]}` is written twice here; the "
@@ -130,36 +141,55 @@ def build(source: Source, *, published: bool = False) -> tuple[Form | None, list
     definition = _as_definition(data, source) if bare else dict(data)
     for path, message, code in _definition_findings(definition):
         add(path, message, code)
-    if errors_only(problems):
+    schema = definition.get("schema")
+    if not isinstance(schema, Mapping):
         return None, _sorted(problems)
-
-    schema = definition["schema"]
     draft = detect_draft(schema, bare=bare)
+    if draft not in (None, DRAFT_2020_12) and "$schema" not in schema:
+        schema = definition["schema"] = {"$schema": draft, **schema}  # stored, read back alike
     if draft is None:
         add(("schema", "$schema"), f"`$schema: {schema['$schema']}` is not a JSON Schema draft "
             "formbuilder reads. Use 2020-12, 2019-09 or Draft 7, or leave `$schema` out.",
             "draft")
-        return None, _sorted(problems)
-    for path, message, code, severity in check_schema(schema, draft, ("schema",)):
+        draft = DRAFT_2020_12
+    schema_findings = list(check_schema(schema, draft, ("schema",)))
+    for path, message, code, severity in schema_findings:
         add(path, message, code, severity)
+    if any(code in UNREADABLE for _, _, code, _ in schema_findings):
+        return None, _sorted(problems)
+    shaped = not any(code == "not_object" for _, _, code, _ in schema_findings)
+    fields, languages = _check_questions(definition, schema, draft, add, shaped=shaped)
     if errors_only(problems):
         return None, _sorted(problems)
+    return _form(definition, draft, fields, languages, source.name), _sorted(problems)
 
-    ui = definition.get("ui") or {}
+
+# Schema problems after which its questions cannot be walked.
+UNREADABLE = frozenset({"remote_ref", "missing_ref", "anchor_ref", "ref_loop", "too_deep"})
+
+
+def _check_questions(definition: Mapping[str, Any], schema: Mapping[str, Any], draft: str,
+                     add: Any, *, shaped: bool) -> tuple[dict, tuple[str, ...]]:
+    """Everything that names a question: the schema's own names, hints, pages, routing."""
+    ui = _mapping(definition.get("ui"))
     collector = FieldCollector(schema, ui)
     fields = collector.collect()
     for issue in collector.issues:
         add(issue.path, issue.message, issue.code)
-    if not fields and not errors_only(problems):
+    if not fields and shaped:
         add(("schema",), "The schema has no questions: add them under `properties`.", "empty")
     languages = _languages(definition)
+    applicant_email = definition.get("applicant_email")
     findings = [
+        *names.check_schema_names(schema),
+        *contradictions.check_contradictions(schema, draft),
         *semantics.check_names(fields),
         *semantics.check_ui(ui, fields),
-        *semantics.check_pages(ui.get("pages") or [], fields),
-        *semantics.check_routing(definition.get("routing") or [], fields),
-        *semantics.check_notify(definition.get("notify") or {}, definition.get("applicant_email")),
-        *semantics.check_applicant_email(definition.get("applicant_email"), fields),
+        *semantics.check_pages(_list(ui.get("pages")), fields),
+        *semantics.check_routing(_list(definition.get("routing")), fields),
+        *semantics.check_notify(_mapping(definition.get("notify")), applicant_email),
+        *semantics.check_applicant_email(applicant_email, fields),
+        *_check_summary(definition.get("summary"), fields),
         *semantics.check_dates(definition),
         *semantics.check_translations(definition, fields, languages),
     ]
@@ -167,9 +197,31 @@ def build(source: Source, *, published: bool = False) -> tuple[Form | None, list
         add(path, message, code)
     for path, message, code, severity in webhooks.check_webhooks(definition.get("webhooks")):
         add(path, message, code, severity)
-    if errors_only(problems):
-        return None, _sorted(problems)
-    return _form(definition, draft, fields, languages, source.name), _sorted(problems)
+    return fields, languages
+
+
+def question_of(path: Path) -> str | None:
+    """The dotted name of the question a place in the schema belongs to, if any:
+    ``schema.properties.vehicles.items.properties.plate.type`` is ``vehicles.plate``; a part
+    under ``$defs`` is named by its definition (``address.street``)."""
+    if path[:1] != ("schema",):
+        return None
+    names: list[str] = []
+    for index, key in enumerate(path[1:-1], start=1):
+        after = path[index + 1]
+        if key in ("$defs", "definitions") and path[index - 1] != "properties":
+            names = [str(after)]
+        elif key == "properties" and path[index - 1] != "properties" and isinstance(after, str):
+            names.append(after)
+    return ".".join(names) or None
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _what(data: Any) -> str:
@@ -186,15 +238,18 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
 
 
 def _as_definition(schema: Mapping[str, Any], source: Source) -> dict[str, Any]:
-    """A bare JSON Schema file as a form: id from the file name, title from the schema."""
-    source.lines = {("schema", *path): line for path, line in source.lines.items()}
-    source.duplicates = [(("schema", *path), line) for path, line in source.duplicates]
+    """A bare JSON Schema file as a form: id from the file name, title from the schema, and
+    its values as questions (``schemas.peers``)."""
+    questions, moves = as_questions(schema)
+    source.lines = {("schema", *moved(path, moves)): line for path, line in source.lines.items()}
+    source.duplicates = [(("schema", *moved(path, moves)), line)
+                         for path, line in source.duplicates]
     title = schema.get("title")
     return {
         "id": id_from_filename(source.name),
         "title": title if isinstance(title, str) and title.strip()
         else title_from_filename(source.name),
-        "schema": dict(schema),
+        "schema": questions,
     }
 
 
@@ -258,18 +313,56 @@ def _where(path: Path) -> str:
 def _languages(definition: Mapping[str, Any]) -> tuple[str, ...]:
     declared = definition.get("languages")
     if isinstance(declared, list) and declared:
-        return tuple(declared)
+        return tuple(lang for lang in declared if isinstance(lang, str)
+                     and _LANGUAGE_CODE.match(lang)) or ("en",)
     found = translation_languages(definition, "title") | translation_languages(
         definition, "description")
     return ("en", *sorted(found - {"en"}))
 
 
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")  # others: the layout's to refuse
+
+
+def in_order(fields: Mapping[str, Field], order: Any) -> dict[str, Field]:
+    """The questions in the order ``ui.order`` gives (a nested one among its group's
+    questions), the rest in schema order: group by group, depth first."""
+    rank = {name: index for index, name in enumerate(_list(order)) if isinstance(name, str)}
+    written = {path: index for index, path in enumerate(fields)}
+    children: dict[str | None, list[str]] = {}
+    for path, field in fields.items():
+        children.setdefault(field.parent, []).append(path)
+    result: dict[str, Field] = {}
+
+    def visit(parent: str | None) -> None:
+        for path in sorted(children.get(parent, []),
+                           key=lambda p: (rank.get(p, len(rank)), written[p])):
+            result[path] = fields[path]
+            visit(path)
+
+    visit(None)
+    result.update((p, f) for p, f in fields.items() if p not in result)
+    return result
+
+
+def _stored(definition: Mapping[str, Any], fields: Mapping[str, Field]) -> dict[str, Any]:
+    """The definition as it is stored: the questions' order written out in ``ui.order``,
+    because stored JSON does not keep the order of keys (sorted canonical JSON, JSONB)."""
+    ui = dict(_mapping(definition.get("ui")))
+    if len(fields) > 1 and ui.get("order") != list(fields):
+        ui["order"] = list(fields)
+        return {**definition, "ui": ui}
+    return dict(definition)
+
+
 def _form(definition: Mapping[str, Any], draft: str, fields: dict, languages: tuple[str, ...],
           name: str) -> Form:
-    ui = definition.get("ui") or {}
-    pages = tuple(_page(p, fields) for p in ui.get("pages") or [])
+    ui = _mapping(definition.get("ui"))
+    fields = in_order(fields, ui.get("order"))
+    definition = _stored(definition, fields)
+    ui = _mapping(definition.get("ui"))
+    pages = tuple(_page(p, fields) for p in _list(ui.get("pages")))
     if not pages:
-        order = list(ui.get("order") or [])
+        order = [p for p in _list(ui.get("order")) if p in fields and fields[p].parent is None]
         rest = [f.path for f in fields.values() if f.parent is None and f.path not in order]
         pages = (Page(localized(definition, "title") or Localized(""), tuple(order + rest)),)
     notify = {event: tuple(definition.get("notify", {}).get(event) or ())
@@ -289,6 +382,7 @@ def _form(definition: Mapping[str, Any], draft: str, fields: dict, languages: tu
         keywords=tuple(definition.get("keywords") or ()),
         reference_prefix=definition.get("reference_prefix") or default_prefix(definition["id"]),
         applicant_email=definition.get("applicant_email"),
+        summary=tuple(definition.get("summary") or ()),
         retention=Retention.parse(retention) if retention else None,
         open_from=_date(definition.get("open_from")),
         open_until=_date(definition.get("open_until")),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import textwrap
+from datetime import timedelta
 
 import pytest
+import yaml
 
 from schemas import FormError, Problem, check, check_text, load, load_definition
 
@@ -139,7 +141,7 @@ def test_page_field_that_does_not_exist():
     problems = [p for p in problems_for(text) if p.severity == "error"]
     messages = [p.message for p in problems]
     assert "`sise` is not a field of this form. Did you mean `size`?" in messages
-    assert any("`size` is on no page" in m for m in messages)
+    assert not any("`size` is on no page" in m for m in messages), "said once, not twice"
     sise = next(p for p in problems if "sise" in p.message)
     assert sise.line == line_of(text, "sise")
 
@@ -206,10 +208,17 @@ def test_step_without_assignee_and_escalation_without_due():
     assert any("`escalate_to` but no `due`" in m for m in messages)
 
 
-def test_due_must_be_hours_or_days():
-    text = BASE + "routing:\n  - step: Review\n    assign: dispatch\n    due: 2 weeks\n"
+def test_due_must_be_hours_days_or_weeks():
+    text = BASE + "routing:\n  - step: Review\n    assign: dispatch\n    due: 2 fortnights\n"
     problem = only(problems_for(text))
-    assert "like 4 hours or 2 days" in problem.message
+    assert "like 4 hours, 2 days or 2 weeks" in problem.message
+
+
+def test_due_in_weeks():
+    text = BASE + "routing:\n  - step: Review\n    assign: dispatch\n    due: 2 weeks\n"
+    assert problems_for(text) == []
+    (step,) = load_definition(yaml.safe_load(text)).routing
+    assert step.due == timedelta(days=14)
 
 
 def test_notify_applicant_without_applicant_email():
@@ -307,10 +316,17 @@ def test_unknown_schema_type_suggests_the_right_one():
 
 
 def test_misspelt_schema_keyword_is_a_warning():
-    text = BASE.replace("maxLength: 200", "maxLenght: 200")
+    text = BASE.replace("maxLength: 200", "maxLength: 200\n      descripton: Street")
     problems = problems_for(text)
     assert [p.severity for p in problems] == ["warning"]
-    assert "Did you mean `maxLength`?" in problems[0].message
+    assert "Did you mean `description`?" in problems[0].message
+
+
+def test_misspelt_rule_keyword_is_an_error():
+    text = BASE.replace("maxLength: 200", "maxLenght: 200")
+    problem = only(problems_for(text))
+    assert problem.message.startswith("`location`: `maxLenght` is not a JSON Schema keyword")
+    assert "Did you mean `maxLength`?" in problem.message
 
 
 def test_draft7_keyword_in_a_2020_12_form():
@@ -327,8 +343,9 @@ def test_duplicate_key_is_reported():
     assert problem.line == line_of(text, "Another title")
 
 
-def test_schema_that_is_not_an_object():
-    problem = only(problems_for('{"type": "string", "title": "Name"}', "single.json"))
+def test_form_whose_schema_is_not_an_object():
+    text = "id: a-form\ntitle: A\nschema:\n  type: string\n  title: Name\n"
+    problem = only(problems_for(text))
     assert "a single piece of text, not a set of questions" in problem.message
 
 
@@ -344,7 +361,8 @@ def test_schema_that_is_not_an_object():
 def test_yaml_syntax_errors_have_line_and_hint(text, expected, line, column):
     problem = only(problems_for(text))
     assert problem.code == "syntax"
-    assert problem.message.startswith("This is not valid YAML")
+    assert problem.message.startswith("This line is not valid YAML")
+    assert "<" not in problem.message
     if expected:
         assert expected in problem.message
     if line:

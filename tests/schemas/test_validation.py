@@ -732,3 +732,56 @@ def test_accepted_type(accepted, media_type, ok):
 ])
 def test_media_type_name(media_type, lang, name):
     assert media_type_name(media_type, lang) == name
+
+
+# --- after/before: dates in the future or the past (issue 11, point 15) -------------------------
+
+def _dated(**limits: str):
+    from schemas import load_definition
+
+    return load_definition({"id": "dated", "title": "Dated", "schema": {
+        "type": "object", "properties": {
+            "day": {"type": "string", "format": "date", "title": "Event date", **limits}}}})
+
+
+@pytest.mark.parametrize(("limits", "answer", "message"), [
+    ({"after": "today"}, "2000-01-01", "The date for “Event date” must be in the future"),
+    ({"before": "today"}, "2999-01-01", "The date for “Event date” must be in the past"),
+    ({"after": "2027-01-31"}, "2027-01-31",
+     "The date for “Event date” must be after January 31, 2027"),
+    ({"before": "2027-01-31"}, "2027-02-01",
+     "The date for “Event date” must be before January 31, 2027"),
+])
+def test_dates_in_the_future_or_the_past(limits, answer, message):
+    form = _dated(**limits)
+    (error,) = form.validate({"day": answer})
+    assert (error.path, error.message) == ("day", message)
+    assert form.validate({"day": "2999-01-01" if "after" in limits else "2000-01-01"}) == []
+
+
+def test_date_limits_in_spanish():
+    (error,) = _dated(after="today").validate({"day": "2000-01-01"}, "es")
+    assert "futura" in error.message
+
+
+@pytest.mark.parametrize(("limits", "words"), [
+    ("after: tomorow", "`after: tomorow` is not a date. Write `after: today`"),
+    ("before: 31/01/2027", "`before: 31/01/2027` is not a date"),
+])
+def test_checker_explains_a_wrong_date_limit(limits, words):
+    from schemas import check_text
+
+    text = ("id: a-form\ntitle: A\nschema:\n  type: object\n  properties:\n"
+            f"    day: {{type: string, format: date, {limits}}}\n")
+    (problem,) = check_text(text)
+    assert problem.message.startswith("`day`: ") and words in problem.message
+    assert problem.line == 6
+
+
+def test_date_limit_on_a_question_that_is_not_a_date():
+    from schemas import check_text
+
+    text = ("id: a-form\ntitle: A\nschema:\n  type: object\n  properties:\n"
+            "    day: {type: string, after: today}\n")
+    (problem,) = check_text(text)
+    assert "only works on a date question" in problem.message
