@@ -53,6 +53,7 @@ LATER_RULES = frozenset({
     "nested_on_page", "asked_later", "widget", "labels", "translation", "applicant_email",
     "step_twice", "assignee", "escalation", "wrong_draft", "condition", "date",
     "duplicate_key", "unknown_keyword", "unknown_format", "webhook", "summary",
+    "contradiction", "date_limit",
 })
 
 

@@ -422,3 +422,17 @@ def test_published_definitions_survive_stricter_rules():
         load_definition(definition)
     form = load_definition(definition, published=True)
     assert "_legacy" in form.fields
+
+
+@pytest.mark.parametrize("change", [
+    ("maxLength: 200", "maxLength: 200\n      minLength: 300"),
+    ("maxLength: 200", "maxLength: 200\n      pattern: '^(?=x)x$'"),
+    ("required: [location, size, email]", "required: [location, size, email, sise]"),
+    ("format: email", "format: email\n      default: not-an-email"),
+])
+def test_published_definitions_load_despite_the_new_checks(change):
+    definition = yaml.safe_load(BASE.replace(*change))
+    with pytest.raises(FormError):
+        load_definition(definition)
+    form = load_definition(definition, published=True)
+    assert "location" in form.fields
