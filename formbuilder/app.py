@@ -12,6 +12,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from formbuilder import config, views
 from formbuilder.database import Database
 from formbuilder.files import storage
+from formbuilder.views import ops
 from renderers.html import template_folder
 
 
@@ -38,4 +39,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         FileSystemLoader(template_folder()),
     ])
     views.register(app)
+    ops.init_app(app)  # health, metrics and request ids, outside the throttled views
     return app

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from schemas import FormError, load
 from schemas import check as check_form
+from schemas import load
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -78,21 +78,24 @@ def _app() -> Flask:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--by", default=None, help="Who is publishing, recorded with each version.")
 def publish(files: tuple[Path, ...], by: str | None) -> None:
-    """Publish form files: a new version only for forms whose definition changed."""
+    """Publish form files: a new version only for forms whose definition changed.
+
+    Prints every problem exactly as `formbuilder check` does, warnings too, and publishes
+    nothing while any file has an error.
+    """
     from formbuilder.services.publishing import publish as publish_form
 
-    forms = []
+    paths = _expand(files)
     failed = False
-    for path in _expand(files):
-        try:
-            forms.append(load(path))
-        except FormError as error:
-            failed = True
-            for problem in error.problems:
-                click.echo(str(problem), err=True)
+    for path in paths:
+        problems = check_form(path)
+        for problem in problems:
+            click.echo(str(problem))
+        failed = failed or any(p.severity == "error" for p in problems)
     if failed:
         click.echo("Nothing was published: fix the problems above first.", err=True)
         sys.exit(1)
+    forms = [load(path) for path in paths]
     database = _app().extensions["db"]
     with database.session() as session:
         for form in forms:
@@ -323,20 +326,21 @@ def _pdf_bytes(app: Flask, form_id: str | None, reference: str | None, lang: str
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
-    """Serve the app (one process; use gunicorn 'formbuilder.wsgi:app' for several).
+@click.option("--workers", "-w", default=None, type=click.IntRange(1, 64),
+              help="Serve from N gunicorn processes (for a city); without it, one "
+                   "development server process.")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Threads per gunicorn process (with --workers).")
+def serve(host: str, port: int, workers: int | None, threads: int) -> None:
+    """Serve the app: one process, or with --workers N a gunicorn server of N processes.
 
-    Background jobs run in a thread of this process too, unless FORMBUILDER_IN_PROCESS_JOBS=0
-    (then run `formbuilder worker` beside it).
+    Background jobs run in a thread of each web process too, unless
+    FORMBUILDER_IN_PROCESS_JOBS=0 (then run `formbuilder worker` beside it, as a city should).
     """
     import socket
 
     from werkzeug.serving import make_server
 
-    from formbuilder.jobs import worker as jobs_worker
-
-    app = _app()
-    app.extensions["db"].upgrade()
     try:  # bind first, so a taken port is the only thing said and nothing has started
         listening = socket.create_server((host, port))
     except OSError as error:
@@ -344,10 +348,32 @@ def serve(host: str, port: int) -> None:
             f"Cannot serve on {host}:{port}: {error.strerror or error}. Stop the program "
             f"using that port, or choose another one (make run PORT=8000, or --port 8000)."
         ) from None
-    server = make_server(host, port, app, threaded=True, fd=listening.fileno())
+    metrics_folder = None
+    if workers is not None:  # before the app imports prometheus-client
+        from formbuilder import server as gunicorn_server
+
+        metrics_folder = gunicorn_server.share_metrics()
+    from formbuilder import logs
+    from formbuilder.jobs import worker as jobs_worker
+
+    app = _app()
+    app.extensions["db"].upgrade()
+    if workers is not None:
+        app.extensions["db"].dispose()  # each worker opens its own connections after the fork
+        jobs = "with a job worker in each" if jobs_worker.in_process_jobs_enabled(app.config) \
+            else "jobs run elsewhere"
+        click.echo(f"Serving on http://{host}:{port} from {workers} gunicorn processes "
+                   f"({jobs})")
+        gunicorn_server.run(listening, workers=workers, threads=threads,
+                            metrics_folder=metrics_folder)
+        return
+    from formbuilder.serving import RequestHandler  # a Server header without versions
+
+    server = make_server(host, port, app, threaded=True, fd=listening.fileno(),
+                         request_handler=RequestHandler)
+    logs.configure()
     background = None
     if jobs_worker.in_process_jobs_enabled(app.config):
-        jobs_worker.configure_logging()
         background = jobs_worker.start_in_process(app)
     click.echo(f"Serving on http://{host}:{port}"
                + (" (with a job worker)" if background else " (jobs run elsewhere)"))
@@ -366,12 +392,23 @@ def serve(host: str, port: int) -> None:
 @click.option("--concurrency", "-c", default=1, show_default=True,
               type=click.IntRange(1, 64), help="Worker processes to run.")
 @click.option("--once", is_flag=True, help="Run the jobs due now, then exit (for cron).")
-def worker(concurrency: int, once: bool) -> None:
+@click.option("--metrics-port", default=None, type=click.IntRange(1, 65535),
+              help="Serve the workers' metrics (emails, PDFs, jobs) for Prometheus on "
+                   "127.0.0.1:PORT.")
+def worker(concurrency: int, once: bool, metrics_port: int | None) -> None:
     """Run background jobs (emails, PDFs, webhooks, reminders, purges) until SIGTERM.
 
     A stopped worker finishes the job it is running first; a killed one loses nothing: its
     jobs run again once their lease expires.
     """
+    if metrics_port is not None:
+        from formbuilder import server
+
+        if concurrency > 1:  # before prometheus-client is imported: processes share a folder
+            server.share_metrics()
+        from formbuilder import metrics
+
+        metrics.serve(metrics_port)
     from formbuilder.jobs import worker as jobs_worker
 
     if concurrency == 1:
@@ -382,3 +419,13 @@ def worker(concurrency: int, once: bool) -> None:
     if failed:
         click.echo(f"{failed} worker process{'es' if failed != 1 else ''} failed.", err=True)
         sys.exit(1)
+
+
+def _add_staff_commands() -> None:
+    from formbuilder.staff_commands import export, tokens
+
+    main.add_command(export)
+    main.add_command(tokens)
+
+
+_add_staff_commands()

@@ -39,6 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_TIMEOUT": 10.0,
     "MAIL_FROM": "City of Example <forms@example.gov>",
     "BASE_URL": "http://127.0.0.1:5000",  # links in emails, which are built outside requests
+    "TIME_ZONE": "UTC",  # the city's: times are stored in UTC, shown in this zone and named
     # Throttling (formbuilder.views.throttle), per client; sign-ins count failures only, per
     # client and per (address, client). Counted in Redis when REDIS_URL is set, else in memory.
     "REDIS_URL": None,
@@ -60,6 +61,8 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_SECRET": None,
     "WEBHOOK_ALLOW_PRIVATE": False,
     "WEBHOOK_TIMEOUT": 10.0,
+    # The studio: may an author publish their own changes, without a second person's sign-off?
+    "STUDIO_SELF_PUBLISH": False,
 }
 
 TRUE = frozenset({"1", "true", "yes", "on"})
@@ -113,6 +116,18 @@ def text(variable: str, value: str) -> str:
     return value
 
 
+def time_zone(variable: str, value: str) -> str:
+    """An IANA zone name (``America/Chicago``), checked now rather than at the first page."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise SettingError(f"{variable} is {value!r}, which is not a time zone; use a name "
+                           "like America/Chicago or Europe/Madrid.") from error
+    return value.strip()
+
+
 @dataclass(frozen=True)
 class Setting:
     """One ``FORMBUILDER_<variable>``: the config key it sets and how its text is read."""
@@ -150,8 +165,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMTP_TIMEOUT", "SMTP_TIMEOUT", seconds),
     Setting("MAIL_FROM", "MAIL_FROM"),
     Setting("BASE_URL", "BASE_URL"),
+    Setting("TIME_ZONE", "TIME_ZONE", time_zone),
     Setting("WEBHOOK_SECRET", "WEBHOOK_SECRET"),
     Setting("WEBHOOK_ALLOW_PRIVATE", "WEBHOOK_ALLOW_PRIVATE", boolean),
+    Setting("STUDIO_SELF_PUBLISH", "STUDIO_SELF_PUBLISH", boolean),
     Setting("OIDC_ISSUER", "OIDC_ISSUER"),
     Setting("OIDC_CLIENT_ID", "OIDC_CLIENT_ID"),
     Setting("OIDC_CLIENT_SECRET", "OIDC_CLIENT_SECRET"),
@@ -171,6 +188,21 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         # Without a mail server named, `make run` keeps messages on disk instead of failing.
         settings["MAIL"] = "smtp" if "SMTP_HOST" in settings else "log"
     return settings
+
+
+# prometheus-client's own variable (not ours, so not in SETTINGS): the folder where each
+# process of a server writes its metrics, for /metrics to sum (formbuilder.metrics).
+METRICS_FOLDER_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def metrics_folder() -> str | None:
+    return os.environ.get(METRICS_FOLDER_VARIABLE) or None
+
+
+def share_metrics_folder(path: str) -> None:
+    """Name the metrics folder for this process and those it starts; before prometheus-client
+    is first imported, which reads it then."""
+    os.environ[METRICS_FOLDER_VARIABLE] = path
 
 
 def instance_secret(instance_path: str) -> str:

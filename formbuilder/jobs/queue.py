@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from formbuilder.database import insert_or_ignore
+from formbuilder.logs import REQUEST_ID
 from formbuilder.models import Job, utcnow
 
 BACKOFF_FIRST = timedelta(seconds=30)
@@ -38,6 +39,7 @@ def enqueue(session: Session, kind: str, payload: Mapping[str, Any], *, key: str
 
     With ``key``, a job of the same key enqueued before (whatever its state) makes this a
     no-op, so callers may enqueue idempotently, and two racing transactions add one job.
+    Inside a web request, the payload also gets the request's id (``request_id``).
     """
     if not kind or len(kind) > 100:
         raise JobError(f"A job kind is 1 to 100 characters, not {kind!r}")
@@ -48,6 +50,9 @@ def enqueue(session: Session, kind: str, payload: Mapping[str, Any], *, key: str
     if run_at is not None and run_at.tzinfo is None:
         raise JobError(f"run_at {run_at!r} has no time zone; use datetime.now(UTC)")
     document = dict(payload)
+    request_id = REQUEST_ID.get()
+    if request_id is not None:  # the request's id follows its work into the job's log lines
+        document.setdefault("request_id", request_id)
     try:
         json.dumps(document)
     except (TypeError, ValueError) as error:
@@ -180,3 +185,15 @@ def counts(session: Session) -> dict[str, int]:
     """How many jobs are in each state."""
     rows = session.execute(select(Job.state, func.count()).group_by(Job.state)).all()
     return {state: count for state, count in rows}
+
+
+def depth(session: Session, now: datetime) -> list[tuple[str, str, int, float]]:
+    """Per kind and state (queued, running, parked): how many jobs, and how many seconds the
+    oldest one that is due has waited (0 when none is due yet), for ``/metrics``."""
+    due_since = func.min(case((Job.run_at <= now, Job.run_at)))
+    rows = session.execute(
+        select(Job.kind, Job.state, func.count(), due_since)
+        .where(Job.state.in_(("queued", "running", "parked")))
+        .group_by(Job.kind, Job.state)).all()
+    return [(kind, state, count, (now - oldest).total_seconds() if oldest else 0.0)
+            for kind, state, count, oldest in rows]

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import update
 
+from formbuilder import logs, metrics
 from formbuilder.jobs import queue, recurring
 from formbuilder.jobs.context import JobContext, Refused, Retry
 from formbuilder.jobs.registry import load_handlers, lookup
@@ -117,7 +118,19 @@ class Worker:
             self._holding.difference_update(job_ids)
 
     def run(self, job: queue.Claimed) -> Outcome:
-        """Run one claimed job's handler, then record the outcome if the job is still ours."""
+        """Run one claimed job's handler, then record the outcome if the job is still ours.
+
+        The request that enqueued the job (its id in the payload) names every line logged
+        meanwhile, so a job's lines are found from the request's, and the other way round.
+        """
+        request_id = job.payload.get("request_id")
+        token = logs.REQUEST_ID.set(request_id if isinstance(request_id, str) else None)
+        try:
+            return self._run(job)
+        finally:
+            logs.REQUEST_ID.reset(token)
+
+    def _run(self, job: queue.Claimed) -> Outcome:
         started = time.monotonic()
         function = lookup(job.kind)
         error: str | None = None
@@ -228,16 +241,23 @@ class Worker:
 
 
 def _log(outcome: Outcome) -> None:
+    """One line per job run (JSON under ``logs.configure``), and its metrics."""
+    metrics.job_run(outcome.kind, outcome.result, outcome.seconds)
     where = f"job {outcome.job_id} ({outcome.kind}) attempt {outcome.attempt}"
+    fields = {"extra": {"job_id": outcome.job_id, "kind": outcome.kind,
+                        "attempt": outcome.attempt, "result": outcome.result,
+                        "duration_ms": round(outcome.seconds * 1000, 1)}}
     if outcome.result == "done":
-        log.info("%s: done in %.2f s", where, outcome.seconds)
+        log.info("%s: done in %.2f s", where, outcome.seconds, **fields)
     elif outcome.result == "retry":
         log.warning("%s: will retry at %s: %s", where,
-                    outcome.run_at.isoformat() if outcome.run_at else "?", outcome.error)
+                    outcome.run_at.isoformat() if outcome.run_at else "?", outcome.error,
+                    **fields)
     elif outcome.result == "parked":
-        log.error("%s: parked: %s", where, outcome.error)
+        log.error("%s: parked: %s", where, outcome.error, **fields)
     else:
-        log.warning("%s: another worker took it over; its outcome was not recorded", where)
+        log.warning("%s: another worker took it over; its outcome was not recorded", where,
+                    **fields)
 
 
 def start_in_process(app: Any) -> Worker:
@@ -251,11 +271,8 @@ def start_in_process(app: Any) -> Worker:
 
 
 def configure_logging() -> None:
-    """Each job's outcome on standard error; the PDF library's progress notes left out."""
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(processName)s %(levelname)s %(message)s")
-    for chatty in ("weasyprint", "fontTools"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)
+    """Each job's outcome on standard error, one JSON line each (``formbuilder.logs``)."""
+    logs.configure()
 
 
 def run_in_this_process(*, once: bool) -> None:
