@@ -51,6 +51,7 @@ _TYPE_ADVICE = {
     "file": "for an upload write `type: string` and `format: file`",
     "date": "for a date write `type: string` and `format: date`",
     "email": "for an email address write `type: string` and `format: email`",
+    "text": "Did you mean `string`?", "str": "Did you mean `string`?",
     "int": "Did you mean `integer`?", "bool": "Did you mean `boolean`?",
     "list": "for a list write `type: array`", "float": "Did you mean `number`?",
 }

@@ -92,7 +92,8 @@ def test_a_ui_that_is_a_list_is_one_problem_not_a_crash():
 
 @pytest.mark.parametrize(("schema_line", "words"), [
     ("type: file", "write `type: string` and `format: file`"),
-    ("type: text", "Use string, number, integer, boolean, object or array"),
+    ("type: text", "Use string, number, integer, boolean, object or array. Did you mean "
+                   "`string`?"),
     ("type: int", "Did you mean `integer`?"),
 ])
 def test_a_wrong_type_says_what_to_write(schema_line, words):
