@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 import schemas
 from formbuilder.database import insert_or_ignore
 from formbuilder.models import Form, FormVersion, utcnow
+from formbuilder.services import audit
 
 PARSED_CACHE_SIZE = 256
 
@@ -55,6 +56,8 @@ def publish(session: Session, form: schemas.Form, *, by: str | None = None,
                           published_at=now or utcnow(), published_by=by)
     session.add(version)
     session.flush()
+    audit.record(session, by or "command line", "published", form_id=form.id,
+                 target=f"{form.id} v{version.number}", now=version.published_at)
     _parsed.put(digest, form)
     return version, True
 

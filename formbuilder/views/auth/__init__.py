@@ -29,7 +29,7 @@ from flask import (
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
 from formbuilder.models import User, utcnow
-from formbuilder.services import accounts, permissions
+from formbuilder.services import accounts, audit, permissions
 from formbuilder.views.csrf import csrf_form
 
 blueprint = Blueprint("auth", __name__, url_prefix="/staff")
@@ -134,7 +134,11 @@ def admin_required(view: View) -> View:
 
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not permissions.can(current_user(), "admin"):
+        user = current_user()
+        if not permissions.can(user, "admin"):
+            with current_app.extensions["db"].session() as db:
+                audit.record(db, user.email if user else "unknown", "refused",
+                             target=request.path[:200], detail={"action": "admin"}, now=now())
             abort(403)
         return view(*args, **kwargs)
 
@@ -169,6 +173,8 @@ def sign_in() -> Any:
         else:
             with current_app.extensions["db"].session() as db:
                 result = accounts.authenticate(db, email, password, now())
+                audit.record(db, email.lower(), "sign_in" if result.ok else "sign_in_failed",
+                             now=now())
                 if result.ok and result.user is not None:
                     result.user.roles  # noqa: B018 - loaded before the session closes
             if result.ok and result.user is not None:
@@ -191,6 +197,7 @@ def sign_out() -> Any:
         # would outlive this sign-out; raising the version ends every copy at its next click.
         with current_app.extensions["db"].session() as db:
             accounts.end_sessions(db, user.id)
+            audit.record(db, user.email, "sign_out", now=now())
         current_app.logger.info("Signed out: %s", user.email)
     lang = session.get("lang")
     session.clear()
