@@ -31,6 +31,7 @@ from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
     Mapper,
+    backref,
     mapped_column,
     object_session,
     relationship,
@@ -179,6 +180,10 @@ class Attachment(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_attachment_id)
     submission_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("submissions.id", ondelete="SET NULL"))
+    # The draft the file was uploaded to: only that draft may show or send it, whatever ids
+    # are typed into answers (migration 0008). Cleared when the draft is deleted.
+    draft_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("drafts.id", ondelete="SET NULL"), index=True)
     form_id: Mapped[str] = mapped_column(ForeignKey("forms.id"))
     field: Mapped[str] = mapped_column(String(200))
     file_name: Mapped[str] = mapped_column(String(255))
@@ -468,3 +473,81 @@ class FormPageCount(Base):
     day: Mapped[date] = mapped_column(primary_key=True)
     page: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     count: Mapped[int] = mapped_column(default=0)
+
+
+# --- The studio (migration 0008_studio) --------------------------------------------------------
+
+
+class StudioGrant(Base):
+    """What a staff member may do in the studio: ``author`` (edit drafts) of a department, of
+    one form, or of every form when both are empty; ``publisher`` (sign off and publish) of a
+    department or of every form. Apart from ``Membership`` roles, which a form's routing names:
+    a routing role must never grant the right to rewrite the form that routes to it."""
+
+    __tablename__ = "studio_grants"
+    __table_args__ = (Index(None, "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    grant: Mapped[str] = mapped_column(String(16))  # author | publisher
+    department: Mapped[str | None] = mapped_column(String(200))
+    form_id: Mapped[str | None] = mapped_column(String(63))
+
+    user: Mapped[User] = relationship(backref=backref(
+        "studio_grants", lazy="selectin", cascade="all, delete-orphan",
+        order_by="StudioGrant.id"))
+
+
+class FormDraft(Base):
+    """A form's draft in the studio: the source text exactly as typed, so nothing an author
+    wrote is reformatted or lost, and ``revision``, which a save must name to be accepted
+    (two people saving at once: the second is refused, never silently overwritten)."""
+
+    __tablename__ = "form_drafts"
+
+    form_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    department: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    source: Mapped[str] = mapped_column(String())
+    source_name: Mapped[str] = mapped_column(String(100), default="form.yaml")
+    revision: Mapped[int] = mapped_column(default=1)
+    errors: Mapped[int] = mapped_column(default=0)
+    warnings: Mapped[int] = mapped_column(default=0)
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(320))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StudioEvent(Base):
+    """Append-only history of a form in the studio (saved, asked, sent back, signed off,
+    published, closed, reopened, restored), replayed by ``workflows.publication``."""
+
+    __tablename__ = "studio_events"
+    __table_args__ = (Index(None, "form_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    form_id: Mapped[str] = mapped_column(String(63))
+    kind: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(320))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class StudioPreview(Base):
+    """One staff member's answers while previewing a draft: kept here, never as a submission,
+    so a preview sends no email, makes no reference and counts in no statistics."""
+
+    __tablename__ = "studio_previews"
+    __table_args__ = (UniqueConstraint("form_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    form_id: Mapped[str] = mapped_column(String(63))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@event.listens_for(StudioEvent, "before_update")
+def _refuse_studio_update(mapper: Mapper[Any], connection: Any, target: StudioEvent) -> None:
+    _refuse_update(mapper, connection, target)

@@ -19,12 +19,15 @@ from formbuilder.views import (
 )
 from formbuilder.views.admin.jobs import blueprint as jobs
 from formbuilder.views.admin.users import blueprint as admin
+from formbuilder.views.admin.work import blueprint as work
 from formbuilder.views.api import blueprint as api
 from formbuilder.views.auth.oidc import blueprint as oidc
 from formbuilder.views.public import blueprint as public
+from formbuilder.views.public_feedback import blueprint as feedback
 from formbuilder.views.staff import blueprint as staff
+from formbuilder.views.studio import blueprint as studio
 
-BLUEPRINTS = (public, staff, auth.blueprint, oidc, admin, jobs, api)
+BLUEPRINTS = (public, staff, auth.blueprint, oidc, admin, jobs, api, feedback, work, studio)
 
 
 def register(app: Flask) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from formbuilder.models import User
-from formbuilder.services import accounts, publishing
+from formbuilder.services import accounts, publishing, studio_grants
 from formbuilder.services.permissions import roles_of_form
 from formbuilder.views.auth import admin_required, current_user, now
 from formbuilder.views.csrf import csrf_form
@@ -120,10 +120,12 @@ def edit(user_id: int) -> Any:
     status = 200
     with _db().session() as db:
         user = _user(db, user_id)
-        values = {"roles": ", ".join(sorted(user.roles)), "admin": user.is_admin}
+        values = {"roles": ", ".join(sorted(user.roles)), "admin": user.is_admin,
+                  "grants": studio_grants.grants_text(user)}
         if request.method == "POST":
             _check_csrf()
             values = {"roles": request.form.get("roles", "")[:2000],
+                      "grants": request.form.get("grants", "")[:10000],
                       "admin": request.form.get("admin") == "1"}
             errors = _update(db, user, values, request.form.get("password", ""))
             if not errors:
@@ -142,6 +144,11 @@ def _update(db: Session, user: User, values: dict[str, Any],
     except accounts.AccountError as error:
         errors["roles"] = str(error)
         roles = []
+    try:
+        grants = studio_grants.parse_grants(values.get("grants", ""))
+    except studio_grants.GrantError as error:
+        errors["grants"] = str(error)
+        grants = []
     if user.id == _me().id and not values["admin"]:
         errors["admin"] = ("You cannot take away your own admin rights: ask another admin, "
                            "so that there is always someone who can manage accounts.")
@@ -150,6 +157,7 @@ def _update(db: Session, user: User, values: dict[str, Any],
     if errors:
         return errors
     accounts.set_roles(db, user, roles)
+    studio_grants.set_grants(db, user, grants)
     user.is_admin = values["admin"]
     if password:
         accounts.set_password(db, user, password)
