@@ -101,7 +101,7 @@ def _stored_form(path: Path) -> Form:
 
 
 @pytest.mark.parametrize("path", ACCEPTED, ids=ident)
-@settings(max_examples=10, deadline=None, derandomize=True,
+@settings(max_examples=5, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                  HealthCheck.data_too_large])
 @given(data=st.data())
