@@ -24,14 +24,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from jsonschema.validators import validator_for
-
 from schemas.fields import Field, humanise
-from schemas.formats import format_checker
 from schemas.i18n import N_
 from schemas.i18n import gettext as _t
 from schemas.model import Form
 from schemas.refs import LocalRefs, RefError
+from schemas.validation import lenient_validator
 
 __all__ = [
     "Clause",
@@ -120,8 +118,7 @@ class _Logic:
     def __init__(self, form: Form) -> None:
         self.root = form.schema
         self.refs = LocalRefs(form.schema)
-        self.validator = validator_for({"$schema": form.draft})(form.schema,
-                                                                format_checker=format_checker)
+        self.validator = lenient_validator(form.schema, form.draft)  # RE2 patterns, as validation
         self._resolved: dict[int, tuple[Any, Any]] = {}
         self._levels: dict[tuple[int, ...], tuple[tuple[Any, ...], list[Definition]]] = {}
         self._page_of = {name: index for index, page in enumerate(form.pages)

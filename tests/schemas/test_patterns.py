@@ -87,3 +87,29 @@ def test_check_accepts_nested_repeats_now_that_they_are_safe():
             permit_id: {type: string, pattern: '^([A-Z0-9]{1,20}-?){1,20}$'}
         """)
     assert check_text(text) == []
+
+
+def _conditional_form(pattern: str):
+    return load_definition({"id": "a-form", "title": "A", "schema": {
+        "type": "object",
+        "properties": {"code": {"type": "string"}},
+        "if": {"properties": {"code": {"pattern": pattern}}, "required": ["code"]},
+        "then": {"properties": {"why": {"type": "string", "title": "Why?"}}}}})
+
+
+def test_a_pattern_in_a_condition_runs_on_the_same_engine():
+    """`$` is the very end on RE2, but also before a final newline on Python's `re`: the
+    conditional question shows only if the condition used RE2, as validation does."""
+    from schemas.flow import applicable_answers
+
+    form = _conditional_form(r"^[0-9]+$")
+    assert "why" in applicable_answers(form, {"code": "123", "why": "x"})
+    assert "why" not in applicable_answers(form, {"code": "123\n", "why": "x"})
+
+
+def test_a_hostile_answer_to_a_condition_is_decided():
+    from schemas.flow import applicable_answers
+
+    pattern, answer = HOSTILE[3]
+    form = _conditional_form(pattern)
+    assert "why" not in applicable_answers(form, {"code": answer, "why": "x"})
