@@ -50,9 +50,10 @@ def _failed(response: Response) -> bool:
 def init_app(app: Flask) -> Limiter:
     """Attach this app's limiter and wrap the throttled views; call after the blueprints."""
     redis_url = app.config.get("REDIS_URL")
+    # Redis down: each process counts in its own memory meanwhile, rather than failing pages.
     limiter = Limiter(key_func=_client, app=app,
                       storage_uri=redis_url or "memory://", strategy="fixed-window",
-                      headers_enabled=False)
+                      headers_enabled=False, in_memory_fallback_enabled=bool(redis_url))
     keys: dict[str, Callable[[], str]] = {"client": _client, "address": _address_at_client}
     for endpoint, setting, key, failures_only in _LIMITS:
         view = app.view_functions.get(endpoint)
