@@ -35,6 +35,7 @@ from schemas.schema_checks import TYPE_WORDS, check_schema
 from schemas.source import Source, parse, read
 from schemas.suggest import did_you_mean
 from schemas.summary import check_summary as _check_summary
+from schemas.validation import lenient_validator
 
 Path = tuple[str | int, ...]
 
@@ -65,8 +66,9 @@ def definition_schema() -> dict[str, Any]:
 
 
 @cache
-def _definition_validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(definition_schema())
+def _definition_validator() -> Any:
+    """The layout's validator; its patterns run on RE2 like every other (schemas.patterns)."""
+    return lenient_validator(definition_schema(), DRAFT_2020_12)
 
 
 def check(path: str | FilePath) -> list[Problem]:
