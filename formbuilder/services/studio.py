@@ -203,6 +203,15 @@ def with_id(text: str, form_id: str) -> str:
     return replaced if count else f"id: {form_id}\n{text}"
 
 
+def with_title(text: str, title: str) -> str:
+    """A template's or copy's text with the title the author gave (YAML files only: JSON
+    text is left as it is, for the author to change)."""
+    if not title.strip() or text.lstrip().startswith("{"):
+        return text
+    return re.sub(r"^title:[^\n]*$", lambda _: f"title: {_yaml_text(title)}", text, count=1,
+                  flags=re.MULTILINE)
+
+
 def read_upload(data: bytes, filename: str) -> str:
     """An uploaded form file's text, or why it cannot be one (checked by content)."""
     if len(data) > MAX_FILE_BYTES:

@@ -115,7 +115,9 @@ def _create(session: Session, user: User, values: dict[str, str],
 def _starting_text(session: Session, user: User, how: str, values: dict[str, str],
                    form_id: str, department: str | None) -> str:
     if how == "template":
-        return studio.template_source(values["template"], form_id or "new-form")
+        return studio.with_title(studio.template_source(values["template"],
+                                                        form_id or "new-form"),
+                                 values["title"])
     if how == "duplicate":
         source = values["copy"][:63]
         scope = studio.scope(session, source)
