@@ -46,6 +46,7 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_ENABLED": True,
     "RATE_LIMIT_TRACK": "10 per minute;60 per hour",
     "RATE_LIMIT_RESUME_EMAIL": "5 per hour",
+    "RATE_LIMIT_RESUME_EMAIL_TO": "3 per day",  # per recipient, whoever asks
     "RATE_LIMIT_SUBMIT": "20 per minute;200 per hour",
     "RATE_LIMIT_SIGN_IN_CLIENT": "20 per 15 minutes",
     "RATE_LIMIT_SIGN_IN_ADDRESS": "5 per 15 minutes",

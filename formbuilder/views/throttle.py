@@ -26,6 +26,7 @@ from formbuilder.services.accounts import normal_email
 _LIMITS: tuple[tuple[str, str, str, bool], ...] = (
     ("public.track", "RATE_LIMIT_TRACK", "client", False),
     ("public.saved", "RATE_LIMIT_RESUME_EMAIL", "client", False),
+    ("public.saved", "RATE_LIMIT_RESUME_EMAIL_TO", "recipient", False),
     ("public.submit", "RATE_LIMIT_SUBMIT", "client", False),
     ("auth.sign_in", "RATE_LIMIT_SIGN_IN_CLIENT", "client", True),
     ("auth.sign_in", "RATE_LIMIT_SIGN_IN_ADDRESS", "address", True),
@@ -42,6 +43,12 @@ def _address_at_client() -> str:
     return f"{email}@{_client()}"
 
 
+def _recipient() -> str:
+    """The address "email me the link" would write to: one inbox is not flooded from many
+    clients either."""
+    return "to:" + normal_email(str(request.form.get("email", "")))[:320]
+
+
 def _failed(response: Response) -> bool:
     """A sign-in that did not let anyone in (a redirect is a success)."""
     return response.status_code != 302
@@ -54,7 +61,8 @@ def init_app(app: Flask) -> Limiter:
     limiter = Limiter(key_func=_client, app=app,
                       storage_uri=redis_url or "memory://", strategy="fixed-window",
                       headers_enabled=False, in_memory_fallback_enabled=bool(redis_url))
-    keys: dict[str, Callable[[], str]] = {"client": _client, "address": _address_at_client}
+    keys: dict[str, Callable[[], str]] = {"client": _client, "address": _address_at_client,
+                                          "recipient": _recipient}
     for endpoint, setting, key, failures_only in _LIMITS:
         view = app.view_functions.get(endpoint)
         limits = app.config.get(setting)

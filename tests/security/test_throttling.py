@@ -64,6 +64,16 @@ def test_email_me_the_link_is_throttled(live: Live) -> None:
     assert 429 in found and found[0] == 200
 
 
+def test_one_inbox_is_not_flooded_from_many_clients(live: Live) -> None:
+    found = []
+    for number in range(6):
+        sender = live.browser(f"127.0.0.{10 + number}")
+        assert sender.submit_page("/forms/pothole-report/1", {"location": "Oak"}).status == 302
+        found.append(sender.submit_page("/forms/pothole-report/saved",
+                                        {"email": "victim@example.org"}).status)
+    assert found[0] == 200 and 429 in found
+
+
 def test_submit_is_throttled(live: Live) -> None:
     spammer = live.browser("127.0.0.2")
     token = spammer.get("/track").csrf()
