@@ -37,4 +37,4 @@ def test_most_of_the_corpus_is_accepted(capsys):
     ratio = len(accepted) / len(FILES)
     with capsys.disabled():
         print(f"\ncorpus: {len(accepted)} of {len(FILES)} schemas accepted ({ratio:.0%})")
-    assert ratio >= 0.85
+    assert ratio >= 0.9
