@@ -12,6 +12,7 @@ import difflib
 import hashlib
 import json
 import re
+import threading
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -86,7 +87,8 @@ def source_name(form_id: str, text: str) -> str:
 def check(text: str, *, form_id: str, department: str | None = None) -> Checked:
     """Every problem in a draft, as ``formbuilder check`` finds them, plus the studio's own:
     the id cannot change, nor the department a draft belongs to (see ``studio_grants``)."""
-    key = hashlib.sha256(f"{form_id}\0{department}\0{text}".encode()).hexdigest()
+    key = hashlib.sha256(f"{form_id}\0{department}\0{text}".encode("utf-8", "replace")
+                         ).hexdigest()
     cached = _checked.get(key)
     if cached is not None:
         return cached
@@ -100,13 +102,17 @@ def check(text: str, *, form_id: str, department: str | None = None) -> Checked:
         problems = [*problems, *_studio_problems(source, form_id, department)]
         errors = [p for p in problems if p.severity == "error"]
         result = Checked(tuple(sorted(problems, key=_order)), None if errors else form)
-    _checked[key] = result
-    while len(_checked) > PARSED_CACHE:
-        _checked.pop(next(iter(_checked)))
+    with _checked_lock:
+        _checked[key] = result
+        while len(_checked) > PARSED_CACHE:
+            _checked.pop(next(iter(_checked)))
     return result
 
 
+# Checked drafts by the hash of their text: a save, the page after it and the preview check
+# the same text once per process. Oldest first out.
 _checked: dict[str, Checked] = {}
+_checked_lock = threading.Lock()
 
 
 def _order(problem: schemas.Problem) -> tuple[int, int]:

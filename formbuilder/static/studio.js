@@ -19,6 +19,16 @@
       });
     });
   }
+  var title = document.getElementById("title");
+  var formId = document.getElementById("form_id");
+  if (title && formId) {
+    title.addEventListener("input", function () {
+      // The same rule as studio.suggest_id: accents dropped, other characters as dashes.
+      var slug = title.value.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 63).replace(/-+$/, "");
+      formId.placeholder = slug.length >= 2 ? slug : "";
+    });
+  }
   document.querySelectorAll(".studio-copy").forEach(function (button) {
     var box = document.getElementById(button.getAttribute("data-copy"));
     if (!box || !navigator.clipboard) return;

@@ -444,3 +444,37 @@ def test_the_guide_has_each_part_with_examples_and_problems_link_to_it(app, db, 
             a for t in topics() for a in re.findall(r'id="([^"]+)"', str(t.body))}
         assert set(CODE_TOPICS.values()) <= anchors
         assert guide_link("no-such-code").endswith("/guide/checking-a-form")
+
+
+# --- grants, without a database ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "action", "scope", "allowed"), [
+    ("author", "author", ("any-form", "Parks"), True),
+    ("author of public  works", "author", ("pothole", "Public Works"), True),
+    ("author of Public Works", "author", ("pothole", "Parks"), False),
+    ("author of Public Works", "publish", ("pothole", "Public Works"), False),
+    ("author of form dog-license", "author", ("dog-license", "Animal Services"), True),
+    ("author of form dog-license", "author", ("cat-license", "Animal Services"), False),
+    ("publisher of Parks", "publish", ("trees", "Parks"), True),
+    ("publisher of Parks", "see", ("trees", "Parks"), True),
+    ("publisher of Parks", "author", ("trees", "Parks"), False),
+    ("", "see", ("trees", "Parks"), False),
+])
+def test_grants_answer_the_studios_questions(text, action, scope, allowed):
+    from formbuilder.models import StudioGrant
+    from formbuilder.services import permissions
+    from formbuilder.services.studio_grants import FormScope
+
+    user = User(email="x@city.example", active=True, is_admin=False)
+    user.studio_grants = [StudioGrant(grant=g.grant, department=g.department,
+                                      form_id=g.form_id)
+                          for g in studio_grants.parse_grants(text)]
+    assert permissions.can(user, action, FormScope(*scope)) is allowed
+
+
+@pytest.mark.parametrize("text", ["editor", "publisher of form dog-license",
+                                  "author of form Not An Id"])
+def test_grants_that_cannot_be_read_say_how_to_write_them(text):
+    with pytest.raises(studio_grants.GrantError):
+        studio_grants.parse_grants(text)
