@@ -7,6 +7,7 @@ processes (gunicorn workers, job workers).
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ def moto_server() -> Iterator[str]:
     """Start moto's S3 on 127.0.0.1 and yield its endpoint URL; stopped when the block ends."""
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per S3 request
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
