@@ -155,6 +155,10 @@ def test_every_post_needs_its_csrf_token(db, app, people):
                  "preview/reset", "route"):
         assert ana.post(f"{FORMS}/report-a-pothole/{path}", data={}).status_code == 400, path
     assert ana.post(f"{FORMS}/new", data={"title": "x"}).status_code == 400
+    typed = ana.post(f"{FORMS}/report-a-pothole/edit", data={"source": "title: kept <b>",
+                                                              "revision": "1"})
+    assert "title: kept &lt;b&gt;" in source_of_page(text_of(typed))
+    assert source_of(ana, "report-a-pothole")[1] == 1
 
 
 def test_the_admin_grants_studio_rights_on_the_account_page(db, app):

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from formbuilder.services import permissions, studio
 from formbuilder.views.auth import now
-from formbuilder.views.studio import blueprint, check_csrf, db, me, require, studio_required
+from formbuilder.views.csrf import csrf_form
+from formbuilder.views.studio import blueprint, db, me, require, studio_required
 from formbuilder.views.studio.guide import guide_link
 
 MAX_GUTTER_LINES = 50_000
@@ -42,8 +43,12 @@ def edit(form_id: str) -> Any:
         may_edit = permissions.can(user, "author", scope)
         text, revision = current_text(session, form_id)
         notice, conflict, status = None, None, 200
-        if request.method == "POST":
-            check_csrf()
+        if request.method == "POST" and not csrf_form(request.form).validate():
+            # An expired or missing token: nothing is saved, and nothing typed is lost.
+            notice, status = ("For your security, this page had to be reloaded, so your text "
+                              "was not saved yet. It is in the box below: save again."), 400
+            text = request.form.get("source", text).replace("\r\n", "\n")
+        elif request.method == "POST":
             if not may_edit:
                 return render_template("studio/problem.html", title="You cannot edit this form",
                                        message="You may read this form but not change it."), 403
@@ -70,7 +75,7 @@ def edit(form_id: str) -> Any:
                                 + "#problems")
         department = scope.department
         checked = studio.check(text, form_id=form_id, department=department) \
-            if status != 400 else None
+            if status != 400 or conflict else None
         return render_template(
             "studio/edit.html", form_id=form_id, text=text, revision=revision,
             may_edit=may_edit, notice=notice, conflict=conflict, checked=checked,

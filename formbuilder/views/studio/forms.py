@@ -12,7 +12,8 @@ from formbuilder.models import User
 from formbuilder.services import permissions, studio, studio_grants
 from formbuilder.services.studio_grants import FormScope
 from formbuilder.views.auth import now
-from formbuilder.views.studio import blueprint, check_csrf, db, me, studio_required
+from formbuilder.views.csrf import csrf_form
+from formbuilder.views.studio import blueprint, db, me, studio_required
 from schemas import FormError
 from schemas.drafts import is_bare_schema
 from schemas.source import parse
@@ -64,11 +65,14 @@ def new() -> Any:
     errors: dict[str, str] = {}
     with db().session() as session:
         if request.method == "POST":
-            check_csrf()
             values.update({key: request.form.get(key, "")[:300].strip()
                            for key in ("title", "form_id", "department", "template", "copy")})
             values["form_id"] = values["form_id"].lower()[:63]
-            errors, created = _create(session, user, values, allowed)
+            if not csrf_form(request.form).validate():
+                errors, created = {"title": "For your security, this page had to be reloaded. "
+                                   "Check what you chose and make the form again."}, None
+            else:
+                errors, created = _create(session, user, values, allowed)
             if created is not None:
                 return redirect(url_for("studio.edit", form_id=created))
         page = render_template(
