@@ -31,7 +31,6 @@ from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
     Mapper,
-    backref,
     mapped_column,
     object_session,
     relationship,
@@ -331,6 +330,10 @@ class User(Base):
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin",
         order_by="Membership.role")
+    # The studio's author and publisher grants (``services.studio_grants``), read with the user.
+    studio_grants: Mapped[list[StudioGrant]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin",
+        order_by="StudioGrant.id")
 
     @validates("email")
     def _lower_case(self, _key: str, email: str) -> str:
@@ -493,9 +496,7 @@ class StudioGrant(Base):
     department: Mapped[str | None] = mapped_column(String(200))
     form_id: Mapped[str | None] = mapped_column(String(63))
 
-    user: Mapped[User] = relationship(backref=backref(
-        "studio_grants", lazy="selectin", cascade="all, delete-orphan",
-        order_by="StudioGrant.id"))
+    user: Mapped[User] = relationship(back_populates="studio_grants")
 
 
 class FormDraft(Base):

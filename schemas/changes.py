@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 from schemas.conditions import Condition
@@ -79,10 +80,10 @@ def _form_changes(old: Form, new: Form) -> Iterator[Change]:
         titles = " / ".join(p[0] or "(one page)" for p in new_pages)
         yield Change("form", f"The pages change; they are now: {titles}.")
         for title, _, when in new_pages:
-            before = next((w for t, _, w in old_pages if t == title), None)
-            if when != before and when:
+            was = next((w for t, _, w in old_pages if t == title), None)
+            if when != was and when:
                 yield Change("condition", f"The page “{title}” is shown only when `{when}`"
-                             + (f" (was `{before}`)." if before else "."))
+                             + (f" (was `{was}`)." if was else "."))
 
 
 def _question_changes(old: Form, new: Form) -> Iterator[Change]:
@@ -198,8 +199,8 @@ def _text(value: Localized | None) -> str:
     return value.default if value is not None else ""
 
 
-def _day(value: object) -> str:
-    return value.isoformat() if hasattr(value, "isoformat") else ""  # type: ignore[union-attr]
+def _day(value: date | None) -> str:
+    return value.isoformat() if value is not None else ""
 
 
 def _shown(text: str) -> str:

@@ -94,9 +94,16 @@ def parse_grants(text: str) -> list[GrantLine]:
     return found
 
 
+def _line(row: StudioGrant) -> GrantLine | None:
+    if row.grant == "author":
+        return GrantLine("author", row.department, row.form_id)
+    if row.grant == "publisher":
+        return GrantLine("publisher", row.department, row.form_id)
+    return None
+
+
 def grants_of(user: User) -> list[GrantLine]:
-    return [GrantLine(g.grant, g.department, g.form_id)  # type: ignore[arg-type]
-            for g in user.studio_grants]
+    return [line for row in user.studio_grants if (line := _line(row)) is not None]
 
 
 def grants_text(user: User) -> str:
@@ -105,8 +112,7 @@ def grants_text(user: User) -> str:
 
 def set_grants(session: Session, user: User, lines: Iterable[GrantLine]) -> None:
     wanted = list(lines)
-    user.studio_grants = [g for g in user.studio_grants
-                          if GrantLine(g.grant, g.department, g.form_id) in wanted]
+    user.studio_grants = [row for row in user.studio_grants if _line(row) in wanted]
     have = set(grants_of(user))
     user.studio_grants += [StudioGrant(grant=line.grant, department=line.department,
                                        form_id=line.form_id)
