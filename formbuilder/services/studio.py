@@ -535,9 +535,9 @@ def _publish_draft(session: Session, draft: FormDraft, revision: int, by: str,
     checked = check(draft.source, form_id=draft.form_id, department=draft.department)
     if checked.form is None:
         raise StudioError("The draft has problems, so it cannot be published.", "has_errors")
-    state = publication(session, draft.form_id)
-    asker = state.asked.actor if state.asked is not None else by
-    version, _ = publishing.publish(session, checked.form, by=asker, now=now)
+    # The version (and the audit log) name who published it: the person signing off; who
+    # asked, and why, stay in the studio's history beside it.
+    version, _ = publishing.publish(session, checked.form, by=by, now=now)
     _act(session, draft.form_id, lifecycle.published, actor=by, version=version.number,
          now=now, revision=revision)
     return version

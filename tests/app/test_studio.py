@@ -363,7 +363,7 @@ def test_ask_send_back_sign_off_and_the_diff_the_publisher_reads(db, app, people
     assert signed.status_code == 302
     with db.session(readonly=True) as session:
         version = publishing.latest_version(session, "pothole-fix")
-        assert (version.number, version.published_by) == (1, AUTHOR)
+        assert (version.number, version.published_by) == (1, PUBLISHER)
     assert "Signed off: version 1 is live." in text_of(pablo.get(publish_url))
     assert client_sees_form(app, "pothole-fix")
 
