@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run shell test lint check-examples browser-deps services bench clean
+.PHONY: run shell test test-fast lint check-examples browser-deps services bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,10 +34,23 @@ browser-deps:
 services:
 	bash scripts/start-services.sh
 
+# The slow tests (browser, load) start first and are handed out one at a time, so no worker
+# is left finishing a long one alone (tests/conftest.py); the total time is printed last.
+PYTEST_PARALLEL := -n auto --dist loadgroup --no-loadscope-reorder
+
 test: $(STAMP) browser-deps services
-	$(BIN)/ruff check .
-	$(BIN)/formbuilder check examples/
-	$(BIN)/pytest -n auto --durations=30
+	@start=$$(date +%s); status=0; \
+	$(BIN)/ruff check . && \
+	$(BIN)/formbuilder check examples/ && \
+	$(BIN)/pytest $(PYTEST_PARALLEL) --durations=30 || status=$$?; \
+	echo "make test: $$(( $$(date +%s) - start )) s in all"; exit $$status
+
+# What a change usually needs, in a minute: no browser, no load tests, SQLite only.
+test-fast: $(STAMP)
+	@start=$$(date +%s); status=0; \
+	$(BIN)/pytest $(PYTEST_PARALLEL) -m "not browser and not load and not postgresql" \
+		--durations=10 || status=$$?; \
+	echo "make test-fast: $$(( $$(date +%s) - start )) s in all"; exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -27,7 +27,7 @@ from mailforms import publish_permit, submit
 from smtp import mail_server
 from sqlalchemy import func, select
 from staff import make_staff
-from worker_processes import WAIT_LIMIT, Workers, wait_for
+from worker_processes import WAIT_LIMIT, Workers, wait_for, wait_for_leases_to_run_out
 
 from formbuilder.database import Database
 from formbuilder.models import Job
@@ -89,9 +89,16 @@ def test_killed_workers_deliver_every_email_recognisably_once(database_url, tmp_
                 if email_states(database).get("queued", 0) < MORE_SUBMISSIONS:
                     add_submissions(database, version, MORE_SUBMISSIONS)
                     submitted += MORE_SUBMISSIONS
-                time.sleep(rng.uniform(0, SERVER_DELAY))
-                alive = [pid for pid in worker_children(parent) if pid not in killed]
-                victim = alive[rng.randrange(len(alive))]
+                alive: list[int] = []
+
+                def running(into: list[int] = alive) -> bool:
+                    into[:] = [pid for pid in worker_children(parent) if pid not in killed]
+                    return bool(into)
+
+                # The last victim's replacement may not be forked yet.
+                wait_for(running, "a worker process to be running")
+                time.sleep(rng.uniform(0, SERVER_DELAY))  # a random moment of a send
+                victim = rng.choice(alive)
                 os.kill(victim, signal.SIGKILL)
                 killed.add(victim)
             parent.send_signal(signal.SIGTERM)  # the survivors finish their jobs and stop
@@ -101,8 +108,8 @@ def test_killed_workers_deliver_every_email_recognisably_once(database_url, tmp_
                 parent.kill()
                 parent.wait()
         assert len(killed) == KILLS
-        time.sleep(LEASE_SECONDS + 0.2)  # the killed workers' leases run out
-        drain = workers.start("--once", "--concurrency", "2")
+        wait_for_leases_to_run_out(database, "email")
+        drain = workers.start("--once", "--concurrency", str(ALIVE))
         assert drain.wait(timeout=WAIT_LIMIT * 2) == 0, workers.last_log()
         received = server.received
     states = email_states(database)

@@ -1,5 +1,6 @@
 """Real ``formbuilder worker`` processes for the load tests: started with a test's settings,
-their output kept in a log per start, and a bounded wait for what they should bring about."""
+their output kept in a log per start, and a bounded wait for what they should bring about
+(a test waits for a condition it can see, never for a fixed time)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,11 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from sqlalchemy import func, select
+
+from formbuilder.database import Database
+from formbuilder.models import Job, utcnow
 
 WAIT_LIMIT = 60.0  # seconds one step may take before a test gives up (not a measure)
 
@@ -49,3 +55,16 @@ def wait_for(condition: Callable[[], bool], what: str, *, every: float = 0.02) -
         if time.monotonic() > deadline:
             raise AssertionError(f"Gave up waiting: {what}")
         time.sleep(every)
+
+
+def held_leases(database: Database, kind: str) -> int:
+    """Jobs of ``kind`` a worker still holds a lease on: a worker killed mid-job keeps its
+    jobs from everyone else until their leases run out (``formbuilder.jobs.queue.due``)."""
+    with database.session(readonly=True) as session:
+        return session.scalar(select(func.count()).select_from(Job).where(
+            Job.kind == kind, Job.state == "running", Job.lease_until > utcnow())) or 0
+
+
+def wait_for_leases_to_run_out(database: Database, kind: str) -> None:
+    wait_for(lambda: not held_leases(database, kind),
+             f"the leases of the killed workers' {kind} jobs to run out", every=0.1)

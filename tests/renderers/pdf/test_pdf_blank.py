@@ -1,19 +1,21 @@
-"""Blank paper forms of every example: every page and question, when each applies, in words."""
+"""Blank paper forms of every example: every page and question, when each applies, in words.
+
+Each example's blank PDF is drawn once per test run: the module's tests share ``blanks`` and
+stay on one pytest-xdist worker (``xdist_group``; ``make test`` schedules with ``loadgroup``).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from example_forms import every_example
 from pdf_checks import pages_text, squeezed, write_pngs
 
-import schemas
 from renderers.html.questions import widget_of
 from renderers.pdf import SafeFetcher, blank_html, describe_when, render_blank
 from schemas.flow import describe_branch
 
-EXAMPLES = sorted((Path(__file__).parents[3] / "examples").glob("*.yaml"))
-FORMS = {path.stem: schemas.load(path) for path in EXAMPLES}
+FORMS = every_example()
+pytestmark = pytest.mark.xdist_group("blank-pdfs")
 
 
 @pytest.fixture(scope="module")

@@ -1,17 +1,21 @@
 """Submission PDFs of every example form: every answer printed, archival metadata, the
-answers attached as JSON, the reference and page numbers on every page."""
+answers attached as JSON, the reference and page numbers on every page.
+
+Each example's PDF is drawn once per test run: the module's tests share ``rendered`` and stay
+on one pytest-xdist worker (``xdist_group``; ``make test`` schedules with ``loadgroup``).
+"""
 
 from __future__ import annotations
 
 import io
 import json
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_decimal
+from example_forms import every_example
 from pdf_answers import Filled, filled
 from pdf_checks import pages_text, squeezed, write_pngs
 from pypdf import PdfReader
@@ -22,8 +26,8 @@ from renderers.html.questions import widget_of
 from renderers.pdf import HistoryRow, SafeFetcher, render_submission, submission_html
 from schemas.flow import applicable_answers, visible_at
 
-EXAMPLES = sorted((Path(__file__).parents[3] / "examples").glob("*.yaml"))
-FORMS = {path.stem: schemas.load(path) for path in EXAMPLES}
+FORMS = every_example()
+pytestmark = pytest.mark.xdist_group("submission-pdfs")
 SUBMITTED = datetime(2026, 5, 1, 14, 30, tzinfo=UTC)
 REFERENCE = "PW-2026-000123"
 
