@@ -15,6 +15,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -25,8 +26,9 @@ from sqlalchemy.orm import Session
 
 import schemas
 import workflows
+from formbuilder.files.uploads import download_name
 from formbuilder.models import Attachment, Event, Submission, User
-from formbuilder.services import documents, permissions, routing, submissions
+from formbuilder.services import audit, documents, permissions, routing, submissions
 from formbuilder.services import inbox as inbox_service
 from formbuilder.views.auth import current_user, now, staff_required
 from formbuilder.views.csrf import csrf_form
@@ -86,8 +88,21 @@ def _load(db: Session, reference: str, user: User, action: permissions.Action) -
     if not permissions.can(user, action, found):
         current_app.logger.warning("Staff %s refused %s on %s", user.email, action,
                                    found.reference)
+        # Written once this request's transaction is over (see _record_refusal): the 403
+        # rolls that transaction back, and SQLite allows one writer at a time.
+        g.refused = {"actor": user.email, "target": found.reference,
+                     "form_id": found.form_id, "detail": {"action": action}}
         abort(403)
     return found
+
+
+@blueprint.after_request
+def _record_refusal(response: Response) -> Response:
+    refused = g.pop("refused", None)
+    if refused is not None:
+        with _db().session() as db:
+            audit.record(db, refused.pop("actor"), "refused", now=now(), **refused)
+    return response
 
 
 @blueprint.route("/submissions/<reference>")
@@ -96,7 +111,9 @@ def submission(reference: str) -> Any:
     user = _user()
     with _db().session() as db:
         found = _load(db, reference, user, "view")
-        routing.view(db, found, user, now())
+        if routing.view(db, found, user, now()):  # noted once an hour, like the history
+            audit.record(db, user.email, "viewed", target=found.reference,
+                         form_id=found.form_id, now=now())
         return _render(db, found, user)
 
 
@@ -129,7 +146,8 @@ def _render(db: Session, found: Submission, user: User, *, status: int = 200,
         actor_label=actor_label, summary=html.render_check_answers(
             form, found.answers, lang, attachments=describe),
         attachments=list(files.values()), previous=previous,
-        return_link=routing.return_link(found) if returned else None,
+        return_link=url_for("public.returned", _external=True, token=routing.return_token(
+            found, returned, current_app.config["SECRET_KEY"])) if returned else None,
         history_length=routing.history_length(events), csrf=csrf_form(),
         errors=errors or {}, notice=notice, posted=posted or {}, user=user,
         step_name=lambda index: _step_name(form, index),
@@ -147,9 +165,12 @@ def decide(reference: str) -> Any:
     with _db().session() as db:
         found = _load(db, reference, user, "decide")
         step, role, expected = _task_fields(found)
-        if decision not in DECISIONS:
-            _bad_request(gettext("Choose approve, reject or return for changes."))
         posted = {"decision": decision, "comment": comment, "task": f"{step}:{role}"}
+        if decision not in DECISIONS:
+            # Nothing is pre-selected, so one stray click never approves: ask for a choice.
+            return _render(db, found, user, status=400, posted=posted, errors={
+                f"{_field(step, role)}:decision": gettext(
+                    "Choose approve, reject or return for changes.")})
         if decision in ("reject", "return") and not comment.strip():
             message = gettext("Enter a comment: the resident is told why.") \
                 if decision == "return" else gettext("Enter the reason for rejecting.")
@@ -158,6 +179,9 @@ def decide(reference: str) -> Any:
         try:
             routing.decide(db, found, user, step, role, decision, comment, now(),
                            expected_length=expected)
+            audit.record(db, user.email, "decided", target=found.reference,
+                         form_id=found.form_id, now=now(),
+                         detail={"step": step, "role": role, "decision": decision})
         except routing.StaleHistory:
             return _stale(db, found, user)
         except workflows.DecisionError as error:
@@ -250,7 +274,8 @@ def attachment(reference: str, attachment_id: str) -> Any:
         if file is None or file.submission_id != found.id:
             abort(404)
         stream = current_app.extensions["storage"].open(file.storage_key)
-        return send_file(stream, mimetype=file.media_type, download_name=file.file_name,
+        return send_file(stream, mimetype=file.media_type,
+                         download_name=download_name(file.file_name, file.media_type),
                          as_attachment=True, max_age=0)
 
 
@@ -312,3 +337,7 @@ def describe_event(form: schemas.Form, event: Event) -> str:
         return gettext("Approved at once: no approval step applies to these answers")
     found = words.get(event.kind)
     return found() if found else event.kind
+
+
+# The staff pages that live in modules of their own add their routes to this blueprint.
+from formbuilder.views.staff import cases, dashboard, exports  # noqa: E402, F401
