@@ -17,10 +17,17 @@ Fixtures
     serve_wsgi            factory: ``serve_wsgi(wsgi_app) -> "http://127.0.0.1:PORT"``, a
                           threaded werkzeug server on a free port, stopped after the test.
     app_config            the dict given to ``create_app``: a temp SQLite database.
-    app                   ``formbuilder.app.create_app(app_config)``; skipped while that module
-                          does not exist. Override ``app`` in a test module to serve another app.
+    published_forms       the forms ``app`` publishes: none, unless a test module overrides
+                          this fixture (``example_forms.example(name)`` reads an example once
+                          per process).
+    app                   ``formbuilder.app.create_app(app_config)`` with ``published_forms``
+                          published; skipped while that module does not exist. Override
+                          ``app`` in a test module to serve another app.
     live_server           ``serve_wsgi(app)``: the base URL of the app under test.
     page / page_nojs      a page in a fresh context with JavaScript on / off.
+    open_page             factory: ``open_page(javascript=True, desktop=False)``, a page in a
+                          brand-new context (no cookies): another person, another browser, or
+                          the same person another day.
     any_page              parametrized: the test runs once with ``page``, once with
                           ``page_nojs`` (test ids ``[js]`` and ``[nojs]``).
     axe                   the ``axe`` helper module: ``axe.assert_accessible(page)``.
@@ -42,7 +49,7 @@ import shutil
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -92,6 +99,7 @@ MOBILE = {
     "is_mobile": True,
     "has_touch": True,
 }
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 ACTION_TIMEOUT_MS = 10_000
 NAVIGATION_TIMEOUT_MS = 15_000
 INSTALL_HINT = "run scripts/install-browser-deps.sh"
@@ -427,12 +435,23 @@ def app_config(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict[
 
 
 @pytest.fixture
-def app(app_config: dict[str, Any]) -> Any:
+def published_forms() -> Iterable[Any]:
+    """The forms ``app`` publishes before the test (``schemas.Form``); override to add some."""
+    return ()
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any], published_forms: Iterable[Any]) -> Any:
     if importlib.util.find_spec("formbuilder.app") is None:
         pytest.skip("formbuilder.app does not exist yet: no real app to test in the browser")
     from formbuilder.app import create_app  # type: ignore[import-not-found]
+    from formbuilder.services import publishing
 
-    return create_app(app_config)
+    app = create_app(app_config)
+    with app.extensions["db"].session() as session:
+        for form in published_forms:
+            publishing.publish(session, form)
+    return app
 
 
 @pytest.fixture
@@ -514,6 +533,29 @@ def page_nojs(
     context, new_page = _open_page(browser, browser_context_args, browser_checks, False)
     yield new_page
     context.close()
+
+
+@pytest.fixture
+def open_page(
+    browser: Browser,
+    browser_context_args: dict[str, Any],
+    browser_checks: BrowserChecks,
+    axe: Any,
+) -> Iterator[Callable[..., Page]]:
+    """``open_page(javascript=True, desktop=False)``: a page in a context of its own (its own
+    cookies): each person has a browser of their own, and a link opened "another day" starts
+    with none. ``desktop`` opens a 1280x800 screen instead of ``browser_context_args``."""
+    contexts: list[BrowserContext] = []
+
+    def new(*, javascript: bool = True, desktop: bool = False) -> Page:
+        context, new_page = _open_page(browser, DESKTOP if desktop else browser_context_args,
+                                       browser_checks, javascript)
+        contexts.append(context)
+        return new_page
+
+    yield new
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture(params=["page", "page_nojs"], ids=["js", "nojs"])

@@ -16,57 +16,23 @@ tables scroll in their own box).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import resident
 from approver import Approver, press, steps_shown, track
+from example_forms import example
 from staff import make_staff
 
-import schemas
-from formbuilder.services import publishing
-
-HERE = Path(__file__).resolve().parent
-EXAMPLES = HERE.parents[1] / "examples"
-FORMS = {name: schemas.load(EXAMPLES / f"{name}.yaml")
-         for name in ("pothole-report", "dog-license", "special-event-permit")}
-DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+FORMS = {name: example(name) for name in ("pothole-report", "dog-license",
+                                            "special-event-permit")}
 RESIDENT_EMAIL = "ana.garcia@example.org"
 
 
 @pytest.fixture
-def app(app_config: dict[str, Any]) -> Any:
-    """The app with the forms of these tests published."""
-    from formbuilder.app import create_app
-
-    app = create_app(app_config)
-    with app.extensions["db"].session() as session:
-        for form in FORMS.values():
-            publishing.publish(session, form)
-    return app
-
-
-@pytest.fixture
-def open_page(browser: Any, browser_context_args: dict[str, Any], browser_checks: Any,
-              axe: Any) -> Iterator[Callable[..., Any]]:
-    """A page in a brand-new context: each person has a browser of their own."""
-    contexts = []
-
-    def new(*, javascript: bool = True, desktop: bool = False) -> Any:
-        options = {**(DESKTOP if desktop else browser_context_args),
-                   "java_script_enabled": javascript}
-        context = browser.new_context(**options)
-        context.set_default_timeout(10_000)
-        axe.remember_context_options(context, options)
-        browser_checks.watch(context, javascript)
-        contexts.append(context)
-        return context.new_page()
-
-    yield new
-    for context in contexts:
-        context.close()
+def published_forms() -> Any:
+    return FORMS.values()
 
 
 def staff_member(app: Any, email: str, *roles: str) -> str:

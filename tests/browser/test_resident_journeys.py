@@ -1,71 +1,61 @@
-"""Residents fill in every example form in a phone's browser, by what the page shows.
+"""Residents fill in the example forms in a phone's browser, by what the page shows.
 
-Every example form, in each of its languages (English and Spanish), with JavaScript on and off:
-answer each page by its labels (conditional questions appear after their controlling answer
-with JavaScript; without it they are all shown, with a hint), continue page by page (the app
-skips the pages whose ``when`` fails), change one answer from "Check your answers", send, and
-get a reference number, which is stored with the resident's language. Every page seen is
-audited with axe. Also: the catalogue search in Spanish on a phone, a page with errors, and
-"Save and come back later" resumed in another browser.
+Every example form, in each of its languages (English and Spanish), with JavaScript on: answer
+each page by its labels (conditional questions appear after their controlling answer),
+continue page by page (the app skips the pages whose ``when`` fails), change one answer from
+"Check your answers", send, and get a reference number, which is stored with the resident's
+language. Every page seen is audited with axe. Also: the catalogue search in Spanish on a
+phone, a page with errors, and "Save and come back later" resumed in another browser.
 
 With JavaScript on, a question decided by an answer on an earlier page must be shown (the
 server knows whether it applies; the page's script could not): the journeys take the answers
-that reveal the most, and a test walks each such form with JavaScript on.
+that reveal the most (``resident.plan_answers``), so the JavaScript journey of each form with
+such questions (building permit, dog licence, public records request, residential parking
+permit, special event permit) walks through them; ``Resident`` fails on a hidden one.
+
+Without JavaScript (every conditional question shown, with a hint; lists grow by a round trip
+to the server), a journey runs for the forms that differ in what they exercise, which between
+them cover every construct of every example (``test_the_journeys_without_javascript_cover_
+every_construct`` checks it, so a new example with something new must join the list):
+
+- smoke alarm request: a single checkbox, a hidden question, a fixed answer, radios, a
+  select, a text area, groups, and conditional questions on the page that controls them;
+- residential parking permit: a repeating group ("Add another", "Remove"), several files in
+  one question, a page skipped by its condition, questions decided on earlier pages;
+- dog licence, in Spanish: Spanish pages and messages, yes/no questions, a photo, a fixed
+  answer, a page skipped by its condition, questions decided on earlier pages.
+
+The approver's-day tests also send changed answers to the pothole report without JavaScript,
+in Spanish.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import resident
+from example_forms import every_example
 
 import schemas
-from formbuilder.services import publishing
 
-HERE = Path(__file__).resolve().parent
-EXAMPLES = sorted((HERE.parents[1] / "examples").glob("*.yaml"))
-
-
-FORMS = {path.stem: schemas.load(path) for path in EXAMPLES}
+FORMS = every_example()
 LANGUAGES = ("en", "es")
-JOURNEYS = [pytest.param(form_id, lang, id=f"{form_id}-{lang}")
-            for form_id, form in FORMS.items() for lang in form.languages if lang in LANGUAGES]
+WITHOUT_JAVASCRIPT = {("smoke-alarm-request", "en"), ("residential-parking-permit", "en"),
+                      ("dog-license", "es")}
+EVERY_LANGUAGE = [(form_id, lang) for form_id, form in FORMS.items()
+                  for lang in form.languages if lang in LANGUAGES]
+JOURNEYS = [pytest.param(form_id, lang, javascript,
+                         id=f"{'js' if javascript else 'nojs'}-{form_id}-{lang}")
+            for javascript in (True, False) for form_id, lang in EVERY_LANGUAGE
+            if javascript or (form_id, lang) in WITHOUT_JAVASCRIPT]
 
 
 @pytest.fixture
-def app(app_config: dict[str, Any]) -> Any:
-    """The app with the example forms published."""
-    from formbuilder.app import create_app
-
-    app = create_app(app_config)
-    with app.extensions["db"].session() as session:
-        for form in FORMS.values():
-            publishing.publish(session, form)
-    return app
-
-
-@pytest.fixture
-def new_page(browser: Any, browser_context_args: dict[str, Any], browser_checks: Any,
-             axe: Any) -> Iterator[Callable[..., Any]]:
-    """Open a page in a brand-new context (no cookies): another browser, or another day."""
-    contexts = []
-
-    def open_page(*, javascript: bool = True) -> Any:
-        options = {**browser_context_args, "java_script_enabled": javascript}
-        context = browser.new_context(**options)
-        context.set_default_timeout(10_000)
-        axe.remember_context_options(context, options)
-        browser_checks.watch(context, javascript)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
+def published_forms() -> Any:
+    return FORMS.values()
 
 
 def stored_submission(app: Any, reference: str) -> Any:
@@ -83,17 +73,36 @@ def same_page_conditionals(form: Any) -> bool:
                for page in form.pages for name in page.fields if name in form.fields)
 
 
-DECIDED_EARLIER = [pytest.param(form_id, id=form_id) for form_id, form in FORMS.items()
-                   if resident.decided_on_other_pages(form, resident.plan_answers(form))]
-
-
-@pytest.mark.parametrize(("form_id", "lang"), JOURNEYS)
-def test_a_resident_completes_the_form(any_page: Any, live_server: str, axe: Any, app: Any,
-                                       form_id: str, lang: str) -> None:
-    form = FORMS[form_id]
-    javascript = axe.javascript_enabled(any_page)
+def constructs(form: schemas.Form, lang: str) -> set[str]:
+    """What a journey without JavaScript exercises on ``form`` in ``lang``."""
     answers = resident.plan_answers(form)
-    person = resident.Resident(any_page, live_server, form, lang, answers,
+    found = {f"{resident.widget(question)} question" for question in form.fields.values()}
+    found.add(f"the {lang} language")
+    if any(page.when is not None for page in form.pages):
+        found.add("a page with a condition")
+    if same_page_conditionals(form):
+        found.add("a conditional question on the page that controls it")
+    if resident.decided_on_other_pages(form, answers):
+        found.add("a question decided on an earlier page")
+    return found
+
+
+def test_the_journeys_without_javascript_cover_every_construct() -> None:
+    every = set().union(*(constructs(FORMS[f], lang) for f, lang in EVERY_LANGUAGE))
+    covered = set().union(*(constructs(FORMS[f], lang) for f, lang in WITHOUT_JAVASCRIPT))
+    assert set(EVERY_LANGUAGE) >= WITHOUT_JAVASCRIPT
+    assert every - covered == set(), "add a form that has these to WITHOUT_JAVASCRIPT"
+
+
+@pytest.mark.parametrize(("form_id", "lang", "javascript"), JOURNEYS)
+def test_a_resident_completes_the_form(request: pytest.FixtureRequest, live_server: str,
+                                       axe: Any, app: Any, form_id: str, lang: str,
+                                       javascript: bool) -> None:
+    form = FORMS[form_id]
+    page = request.getfixturevalue("page" if javascript else "page_nojs")
+    assert axe.javascript_enabled(page) == javascript
+    answers = resident.plan_answers(form)
+    person = resident.Resident(page, live_server, form, lang, answers,
                                audit=axe.assert_accessible, javascript=javascript)
 
     reference = person.complete()
@@ -114,24 +123,12 @@ def test_a_resident_completes_the_form(any_page: Any, live_server: str, axe: Any
         assert person.journey.added_and_removed, "“Add another” and “Remove” were not tried"
 
 
-@pytest.mark.parametrize("form_id", DECIDED_EARLIER)
-def test_questions_decided_on_earlier_pages_are_shown_with_javascript(
-        page: Any, live_server: str, axe: Any, form_id: str) -> None:
-    """The answers that reveal the most: some question on a later page depends on them."""
-    form = FORMS[form_id]
-    answers = resident.plan_answers(form)
-    assert resident.decided_on_other_pages(form, answers)
-    person = resident.Resident(page, live_server, form, "en", answers,
-                               audit=axe.assert_accessible, javascript=True,
-                               exercise_lists=False)
-    person.complete()
-
-
 def test_a_resident_finds_the_pothole_form_in_spanish_on_a_phone(
         page: Any, live_server: str, axe: Any) -> None:
     """The issue's "done when": search the catalogue for "pothole" on a 390-pixel-wide phone,
-    in Spanish, fill the form in and get a reference. (Without JavaScript the same form is
-    filled in Spanish by ``test_a_resident_completes_the_form[nojs-pothole-report-es]``.)"""
+    in Spanish, fill the form in and get a reference. (Without JavaScript a form is filled in
+    Spanish by ``test_a_resident_completes_the_form[nojs-dog-license-es]``, and changed answers
+    to this one are sent by ``test_approver_day.py::test_an_approvers_day[es-nojs]``.)"""
     form = FORMS["pothole-report"]
     assert page.viewport_size["width"] == 390
     say = resident.gettext
@@ -209,7 +206,7 @@ def test_a_page_with_errors_explains_them_and_keeps_the_answers(
 
 
 def test_saved_answers_come_back_in_another_browser(
-        any_page: Any, new_page: Callable[..., Any], live_server: str, axe: Any) -> None:
+        any_page: Any, open_page: Callable[..., Any], live_server: str, axe: Any) -> None:
     from playwright.sync_api import expect
 
     page = any_page
@@ -228,7 +225,7 @@ def test_saved_answers_come_back_in_another_browser(
     address = link.get_attribute("href")
     assert address and address == link.inner_text().strip()
 
-    later = new_page(javascript=True)
+    later = open_page(javascript=True)
     later.goto(address)
     axe.assert_accessible(later)
     expect(later.get_by_role("heading", level=1)).to_have_text(form.pages[0].title.get("en"))
