@@ -18,7 +18,7 @@ from typing import Any
 
 import jsonschema
 
-from schemas import contradictions, names, semantics, webhooks
+from schemas import contradictions, names, office, semantics, webhooks
 from schemas.drafts import (
     DRAFT_2020_12,
     detect_draft,
@@ -161,10 +161,10 @@ def build(source: Source, *, published: bool = False) -> tuple[Form | None, list
     if any(code in UNREADABLE for _, _, code, _ in schema_findings):
         return None, _sorted(problems)
     shaped = not any(code == "not_object" for _, _, code, _ in schema_findings)
-    fields, languages = _check_questions(definition, schema, draft, add, shaped=shaped)
+    fields, languages, found = _check_questions(definition, schema, draft, add, shaped=shaped)
     if errors_only(problems):
         return None, _sorted(problems)
-    return _form(definition, draft, fields, languages, source.name), _sorted(problems)
+    return _form(definition, draft, fields, languages, source.name, found), _sorted(problems)
 
 
 # Schema problems after which its questions cannot be walked.
@@ -172,8 +172,9 @@ UNREADABLE = frozenset({"remote_ref", "missing_ref", "anchor_ref", "ref_loop", "
 
 
 def _check_questions(definition: Mapping[str, Any], schema: Mapping[str, Any], draft: str,
-                     add: Any, *, shaped: bool) -> tuple[dict, tuple[str, ...]]:
-    """Everything that names a question: the schema's own names, hints, pages, routing."""
+                     add: Any, *, shaped: bool) -> tuple[dict, tuple[str, ...], office.Office]:
+    """Everything that names a question: the schema's own names, hints, pages, routing,
+    the steps' own fields and the computed values."""
     ui = _mapping(definition.get("ui"))
     collector = FieldCollector(schema, ui)
     fields = collector.collect()
@@ -183,13 +184,21 @@ def _check_questions(definition: Mapping[str, Any], schema: Mapping[str, Any], d
         add(("schema",), "The schema has no questions: add them under `properties`.", "empty")
     languages = _languages(definition)
     applicant_email = definition.get("applicant_email")
+    found, office_findings = office.read(definition, fields, draft)
+    for path, message, code, severity in [*office_findings,
+                                          *office.check_translations(definition, languages)]:
+        add(path, message, code, severity)
+
+    def known(before: int | None) -> dict[str, Any]:
+        return {**found.step_types(before), **found.computed_types()}
+
     findings = [
         *names.check_schema_names(schema),
         *contradictions.check_contradictions(schema, draft),
         *semantics.check_names(fields),
         *semantics.check_ui(ui, fields),
         *semantics.check_pages(_list(ui.get("pages")), fields),
-        *semantics.check_routing(_list(definition.get("routing")), fields),
+        *semantics.check_routing(_list(definition.get("routing")), fields, known),
         *semantics.check_notify(_mapping(definition.get("notify")), applicant_email),
         *semantics.check_applicant_email(applicant_email, fields),
         *_check_summary(definition.get("summary"), fields),
@@ -200,7 +209,7 @@ def _check_questions(definition: Mapping[str, Any], schema: Mapping[str, Any], d
         add(path, message, code)
     for path, message, code, severity in webhooks.check_webhooks(definition.get("webhooks")):
         add(path, message, code, severity)
-    return fields, languages
+    return fields, languages, found
 
 
 def question_of(path: Path) -> str | None:
@@ -358,7 +367,7 @@ def _stored(definition: Mapping[str, Any], fields: Mapping[str, Field]) -> dict[
 
 
 def _form(definition: Mapping[str, Any], draft: str, fields: dict, languages: tuple[str, ...],
-          name: str) -> Form:
+          name: str, found: office.Office | None = None) -> Form:
     ui = _mapping(definition.get("ui"))
     fields = in_order(fields, ui.get("order"))
     definition = _stored(definition, fields)
@@ -389,7 +398,12 @@ def _form(definition: Mapping[str, Any], draft: str, fields: dict, languages: tu
         retention=Retention.parse(retention) if retention else None,
         open_from=_date(definition.get("open_from")),
         open_until=_date(definition.get("open_until")),
-        routing=tuple(_step(s, fields) for s in definition.get("routing") or []),
+        routing=tuple(_step(s, fields, *own) for s, own in zip(
+            definition.get("routing") or [],
+            office.build_steps(found or office.Office(), definition, draft, languages)
+            if found is not None else [({}, None)] * len(definition.get("routing") or []),
+            strict=False)),
+        computed=dict(found.computed) if found is not None else {},
         notify=notify,
         webhooks=tuple(Webhook(url=hook["url"].strip(), on=tuple(hook.get("on") or
                                                                  Webhook.on))
@@ -428,7 +442,8 @@ def _page(page: Mapping[str, Any], fields: dict) -> Page:
     )
 
 
-def _step(step: Mapping[str, Any], fields: dict) -> Step:
+def _step(step: Mapping[str, Any], fields: dict, own: dict | None = None,
+          questions: Form | None = None) -> Step:
     return Step(
         name=localized(step, "step") or Localized(""),
         assign=step.get("assign"),
@@ -436,4 +451,9 @@ def _step(step: Mapping[str, Any], fields: dict) -> Step:
         when=_when(step.get("when"), fields),
         due=parse_duration(step["due"]) if step.get("due") else None,
         escalate_to=step.get("escalate_to"),
+        fields=own or {},
+        required_to_approve=tuple(n for n in step.get("required_to_approve") or ()
+                                  if own and n in own),
+        show_resident=step.get("show_resident") is True,
+        questions=questions,
     )

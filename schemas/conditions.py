@@ -1173,3 +1173,257 @@ class _Describer:
             return value.source
         shown = self.value_label(field, value.value) if self.value_label else value.value
         return f'"{shown}"'
+
+
+# --- Arithmetic ---------------------------------------------------------------------------------
+#
+# ``computed:`` values are worked out from answers by the same reading of answers as conditions,
+# over a grammar of its own (never Python's)::
+#
+#     sum     := product (("+" | "-") product)*
+#     product := unary (("*" | "/") unary)*
+#     unary   := "-" unary | atom
+#     atom    := NUMBER | FIELD | "(" sum ")"
+#
+# A FIELD must be a number question (or a step's number field, or a choice of numbers). An
+# answer that is missing or not a number, a division by zero or a result beyond 10^15 gives no
+# value (``None``) instead of raising.
+
+MAX_RESULT = 10 ** 15
+
+
+@dataclass(frozen=True)
+class Number:
+    value: int | float
+    source: str
+    column: int
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    field: str
+    column: int
+
+
+@dataclass(frozen=True)
+class Arithmetic:
+    op: str
+    left: Term
+    right: Term
+    column: int
+
+
+Term: TypeAlias = Number | FieldValue | Arithmetic
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A parsed arithmetic expression: its text and the root of its tree."""
+
+    text: str
+    node: Term
+
+    def fields(self) -> frozenset[str]:
+        return frozenset(term.field for term in _terms(self.node)
+                         if isinstance(term, FieldValue))
+
+    def evaluate(self, answers: Mapping[str, Any]) -> int | float | None:
+        """The value for one submission's answers, or ``None`` when there is none."""
+        result = _compute(self.node, answers)
+        if result is None or abs(result) > MAX_RESULT:
+            return None
+        if isinstance(result, float):
+            result = round(result, 6)
+            return int(result) if result.is_integer() else result
+        return result
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def parse_expression(text: str) -> Expression:
+    """Parse ``attendees * 2 + 50``, or raise ConditionError saying what to change and where."""
+    if not isinstance(text, str):
+        raise ConditionError("A computed value must be text, like `attendees * 2 + 50`.", 1)
+    if len(text) > MAX_LENGTH:
+        raise ConditionError(f"The expression is {len(text):,} characters long; it can have at "
+                             f"most {MAX_LENGTH:,}.", MAX_LENGTH + 1)
+    if not text.strip():
+        raise ConditionError("The expression is empty; write one like `attendees * 2 + 50`.", 1)
+    return _parse_expression(text)
+
+
+@lru_cache(maxsize=256)
+def _parse_expression(text: str) -> Expression:
+    try:
+        return Expression(text, _ExpressionParser(text).parse())
+    except RecursionError:
+        raise ConditionError(f"The expression is nested too deeply; use at most {MAX_DEPTH} "
+                             "levels of parentheses.", 1) from None
+
+
+def typecheck_expression(expression: Expression, fields: Mapping[str, FieldType]
+                         ) -> list[ConditionError]:
+    """Every name in ``expression`` that is not a number field, and every division by 0."""
+    errors: list[ConditionError] = []
+    seen: set[str] = set()
+    for term in _terms(expression.node):
+        if isinstance(term, Arithmetic) and term.op == "/" and isinstance(term.right, Number) \
+                and term.right.value == 0:
+            errors.append(ConditionError(f"Dividing by 0 at column {term.column} gives no "
+                                         "value.", term.column))
+        if not isinstance(term, FieldValue) or term.field in seen:
+            continue
+        seen.add(term.field)
+        ftype = fields.get(term.field)
+        if ftype is None:
+            close = difflib.get_close_matches(term.field, list(fields), n=1, cutoff=0.6)
+            hint = f" Did you mean `{close[0]}`?" if close else ""
+            if "-" in term.field and term.field.split("-")[0] in fields:
+                hint = " Put spaces around `-` to subtract, like `a - b`."
+            errors.append(ConditionError(f"`{term.field}` is not a field of this form.{hint}",
+                                         term.column))
+        elif ftype.value_type != "number":
+            errors.append(ConditionError(
+                f"`{term.field}` is {_TYPE_WORDS[ftype.value_type]}, so it cannot be used in "
+                "arithmetic: only numbers can.", term.column))
+    return sorted(errors, key=lambda error: error.column)
+
+
+def _terms(node: Term) -> Iterator[Term]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, Arithmetic):
+            stack += [current.right, current.left]
+
+
+def _compute(node: Term, answers: Mapping[str, Any]) -> int | float | None:
+    if isinstance(node, Number):
+        return node.value
+    if isinstance(node, FieldValue):
+        found = [a for a in _answers_of(answers, node.field) if a is not None]
+        return _as_number(found[0]) if len(found) == 1 else None
+    left, right = _compute(node.left, answers), _compute(node.right, answers)
+    if left is None or right is None:
+        return None
+    if node.op == "/":
+        return None if right == 0 else left / right
+    result = left + right if node.op == "+" else left - right if node.op == "-" else left * right
+    return None if isinstance(result, float) and not math.isfinite(result) else result
+
+
+def _arithmetic_tokens(text: str) -> list[Token]:
+    """The condition tokens, with ``+ - * /`` as operators (a number is never signed here:
+    ``-`` is always an operator, so ``fee -5`` means ``fee - 5``)."""
+    tokens: list[Token] = []
+    i = 0
+    while i < len(text):
+        if text[i].isspace():
+            i += 1
+            continue
+        number = _NUMBER.match(text, i) if text[i] in "0123456789" \
+            and not (_DATE.match(text, i) or _TIME.match(text, i)) else None
+        if text[i] in "+-*/":
+            token = Token("op", text[i], i + 1, i + 1)
+        elif number and not re.match(r"[\w.:]", text[number.end():number.end() + 1]):
+            source = number.group().lstrip("-")
+            token = Token("number", source, i + 1, number.end(),
+                          float(source) if "." in source else int(source))
+        else:
+            token = _token_at(text, i)
+        tokens.append(token)
+        if token.kind == "error":
+            return tokens
+        i = token.end
+    tokens.append(Token("end", "", len(text) + 1, len(text)))
+    return tokens
+
+
+class _ExpressionParser:
+    def __init__(self, text: str) -> None:
+        self.tokens = _arithmetic_tokens(text)
+        self.pos = 0
+        self.depth = 0
+
+    def parse(self) -> Term:
+        node = self._sum()
+        token = self._peek()
+        if token.kind != "end":
+            what = "`)` has no matching `(`" if token.text == ")" else None
+            raise ConditionError(
+                f"The {what} at column {token.column}." if what else
+                f"Expected `+`, `-`, `*` or `/` before {_shown(token)} at column "
+                f"{token.column}.", token.column)
+        return node
+
+    def _peek(self) -> Token:
+        token = self.tokens[self.pos]
+        if token.kind == "error":
+            raise ConditionError(token.text, token.column)
+        return token
+
+    def _is(self, *ops: str) -> Token | None:
+        token = self._peek()
+        return token if token.kind == "op" and token.text in ops else None
+
+    def _sum(self) -> Term:
+        node = self._product()
+        while (token := self._is("+", "-")) is not None:
+            self.pos += 1
+            node = Arithmetic(token.text, node, self._product(), token.column)
+        return node
+
+    def _product(self) -> Term:
+        node = self._unary()
+        while (token := self._is("*", "/")) is not None:
+            self.pos += 1
+            node = Arithmetic(token.text, node, self._unary(), token.column)
+        return node
+
+    def _unary(self) -> Term:
+        token = self._is("-")
+        if token is None:
+            return self._atom()
+        self._enter(token)
+        self.pos += 1
+        node = Arithmetic("-", Number(0, "0", token.column), self._unary(), token.column)
+        self.depth -= 1
+        return node
+
+    def _atom(self) -> Term:
+        token = self._peek()
+        if token.kind == "number":
+            self.pos += 1
+            return Number(token.value, token.text, token.column)
+        if token.kind == "word" and token.lower not in _RESERVED:
+            self.pos += 1
+            return FieldValue(token.text, token.column)
+        if token.kind == "punct" and token.text == "(":
+            self._enter(token)
+            self.pos += 1
+            node = self._sum()
+            closing = self._peek()
+            if closing.kind != "punct" or closing.text != ")":
+                raise ConditionError(f"The `(` at column {token.column} is never closed; add a "
+                                     "`)`.", token.column)
+            self.pos += 1
+            self.depth -= 1
+            return node
+        if token.kind == "end":
+            return self._fail(token, "Expected a number or a number question at the end")
+        return self._fail(token, f"Expected a number or a number question at column "
+                          f"{token.column}, but found {_shown(token)}")
+
+    @staticmethod
+    def _fail(token: Token, message: str) -> Term:
+        raise ConditionError(f"{message}. Write arithmetic like `attendees * 2 + 50`.",
+                             token.column)
+
+    def _enter(self, token: Token) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ConditionError(f"The expression is nested too deeply at column "
+                                 f"{token.column}: use at most {MAX_DEPTH} levels.",
+                                 token.column)

@@ -19,7 +19,7 @@ from schemas.localized import Localized, localized
 from schemas.refs import LocalRefs, RefError
 
 if TYPE_CHECKING:
-    from schemas.conditions import Condition
+    from schemas.conditions import Condition, Expression
     from schemas.validation import FieldError
 
 NOTIFY_EVENTS = ("on_submit", "on_decision", "on_return", "on_overdue")
@@ -88,7 +88,13 @@ class Page:
 
 @dataclass(frozen=True)
 class Step:
-    """One approval step of a form's routing."""
+    """One approval step of a form's routing.
+
+    ``fields`` are the step's own questions ("for office use only"), by their names inside the
+    step; ``questions`` is a form of just those, so the renderers and the residents' plain-word
+    validation draw and judge them with no code of their own. Elsewhere (conditions, computed
+    values, the checker) they are named ``<key>.<field>``, like ``Inspection.result``.
+    """
 
     name: Localized
     assign: str | None = None
@@ -96,10 +102,79 @@ class Step:
     when: Condition | None = None
     due: timedelta | None = None
     escalate_to: str | None = None
+    fields: Mapping[str, Field] = field(default_factory=dict)
+    required_to_approve: tuple[str, ...] = ()
+    show_resident: bool = False
+    questions: Form | None = None
 
     @property
     def assignees(self) -> tuple[str, ...]:
         return self.all_of or ((self.assign,) if self.assign else ())
+
+    @property
+    def key(self) -> str:
+        """How conditions name the step: its name with spaces as ``_`` (``Plan_review``)."""
+        return step_key(self.name.default)
+
+    def validate(self, values: Mapping[str, Any], *, approving: bool,
+                 lang: str | None = None) -> list[FieldError]:
+        """Problems with what an approver entered; only approving needs
+        ``required_to_approve`` (a return or a rejection may leave the fields blank)."""
+        if self.questions is None:
+            return []
+        errors = self.questions.validate(values, lang)
+        if approving:
+            return errors
+        return [e for e in errors if not (e.code == "required" and "." not in e.path)]
+
+
+def step_key(name: str) -> str:
+    return re.sub(r"\s+", "_", name.strip())
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A value the form works out from answers (and steps' fields): an arithmetic
+    ``expression`` or a ``table`` looked up by the answer to ``source``; never run as code."""
+
+    name: str
+    title: Localized
+    expression: Expression | None = None
+    source: str | None = None
+    table: tuple[tuple[Any, Any], ...] = ()
+    otherwise: Any = None
+
+    @property
+    def value_type(self) -> str:
+        if self.expression is not None:
+            return "number"
+        values = [value for _, value in self.table] + (
+            [self.otherwise] if self.otherwise is not None else [])
+        numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+        return "number" if numeric else "text"
+
+    @property
+    def choices(self) -> tuple[Any, ...] | None:
+        if self.expression is not None:
+            return None
+        values = [value for _, value in self.table]
+        return tuple(dict.fromkeys([*values, *([self.otherwise] if self.otherwise is not None
+                                                else [])]))
+
+    def evaluate(self, facts: Mapping[str, Any]) -> Any:
+        """The value for ``facts`` (answers with steps' fields), or ``None``."""
+        from schemas.conditions import _answers_of
+        from schemas.fields import label_key
+
+        if self.expression is not None:
+            return self.expression.evaluate(facts)
+        found = [a for a in _answers_of(facts, self.source or "") if a is not None]
+        if len(found) == 1:
+            wanted = label_key(found[0])
+            for key, value in self.table:
+                if label_key(key) == wanted:
+                    return value
+        return self.otherwise
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,6 +201,7 @@ class Form:
     routing: tuple[Step, ...] = ()
     notify: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     webhooks: tuple[Webhook, ...] = ()
+    computed: Mapping[str, Computed] = field(default_factory=dict)
     ui: Mapping[str, Any] = field(default_factory=dict)
     definition: Mapping[str, Any] = field(default_factory=dict)
     source_name: str = ""
@@ -133,6 +209,33 @@ class Form:
     @property
     def default_language(self) -> str:
         return self.languages[0]
+
+    def step_fields(self, before: int | None = None) -> dict[str, Field]:
+        """The steps' own fields by the names conditions use (``Inspection.result``), of the
+        steps before step ``before`` (all steps when ``None``): a step can only depend on
+        what earlier steps entered."""
+        steps = self.routing if before is None else self.routing[:max(before, 0)]
+        return {f"{step.key}.{path}": found for step in steps
+                for path, found in step.fields.items()}
+
+    def facts(self, answers: Mapping[str, Any] | None,
+              office: Mapping[int, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+        """What conditions and computed values read: the answers, each step's entered
+        fields under the step's key, and the computed values."""
+        facts: dict[str, Any] = dict(answers) if isinstance(answers, Mapping) else {}
+        for index, values in (office or {}).items():
+            if 0 <= index < len(self.routing) and self.routing[index].fields:
+                facts[self.routing[index].key] = dict(values)
+        results = {name: item.evaluate(facts) for name, item in self.computed.items()}
+        facts.update(results)
+        return facts
+
+    def computed_values(self, answers: Mapping[str, Any] | None,
+                        office: Mapping[int, Mapping[str, Any]] | None = None
+                        ) -> dict[str, Any]:
+        """Each computed value that has one, by name, in the order the file gives them."""
+        facts = self.facts(answers, office)
+        return {name: facts[name] for name in self.computed if facts.get(name) is not None}
 
     @property
     def top_fields(self) -> list[Field]:

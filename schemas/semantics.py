@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -47,10 +47,13 @@ def language_name(code: str) -> str:
     return f"{LANGUAGE_NAMES.get(code.split('-')[0], code)} ({code})"
 
 
-def condition(text: str, fields: Mapping[str, Field], path: Path
+def condition(text: str, fields: Mapping[str, Field], path: Path,
+              extra: Mapping[str, FieldType] | None = None
               ) -> tuple[Condition | None, list[Finding]]:
-    """Parse and type-check a ``when``; findings carry the column in their message."""
+    """Parse and type-check a ``when``; findings carry the column in their message.
+    ``extra`` names more fields than the questions (steps' fields, computed values)."""
     types: dict[str, FieldType] = {p: f.field_type for p, f in fields.items()}
+    types.update(extra or {})
     try:
         parsed = parse(text)
     except ConditionError as exc:
@@ -171,7 +174,11 @@ def _asked_later(parsed: Condition, placed: Mapping[str, int], number: int,
                    "asked_later")
 
 
-def check_routing(steps: Sequence[Any], fields: Mapping[str, Field]) -> Iterator[Finding]:
+def check_routing(steps: Sequence[Any], fields: Mapping[str, Field],
+                  known: Callable[[int | None], Mapping[str, FieldType]] | None = None
+                  ) -> Iterator[Finding]:
+    """``known(index)``: the steps' fields entered before step ``index`` (``None``: all of
+    them) and the computed values, which a step's ``when`` may also name."""
     seen: dict[str, int] = {}
     for index, step in enumerate(steps):
         if not isinstance(step, Mapping):
@@ -194,7 +201,15 @@ def check_routing(steps: Sequence[Any], fields: Mapping[str, Field]) -> Iterator
                    "escalation")
         when = step.get("when")
         if isinstance(when, str):
-            yield from condition(when, fields, (*path, "when"))[1]
+            before = dict(known(index)) if known else {}
+            everything = dict(known(None)) if known else {}
+            parsed, findings = condition(when, fields, (*path, "when"), {**everything, **before})
+            for later in sorted((parsed.fields() if parsed else set()) - set(before)):
+                if later in everything and later not in fields:
+                    yield ((*path, "when"), f"Step “{name}” depends on `{later}`, which is "
+                           "entered at this step or a later one; a step can depend only on "
+                           "what earlier steps entered.", "asked_later")
+            yield from findings
 
 
 NOTIFY_WORDS = ("applicant", "assignees")
