@@ -13,7 +13,7 @@ status from ``replay`` in the same transaction. A typical decision::
 """
 
 from workflows.deadlines import due_records, next_deadline
-from workflows.decisions import claim, decide, may_act, release, resubmit, start
+from workflows.decisions import claim, correct, decide, may_act, release, resubmit, start
 from workflows.records import Decision, DecisionError, Record, State, Task
 from workflows.replay import replay
 
@@ -24,6 +24,7 @@ __all__ = [
     "State",
     "Task",
     "claim",
+    "correct",
     "decide",
     "due_records",
     "may_act",

@@ -54,7 +54,7 @@ def start(form: schemas.Form, answers: Mapping[str, Any], history: Sequence[Reco
     if not form.routing or any(record.kind == "step_started" or _approved_unrouted(record)
                                for record in history):
         return []
-    return _next_step(form, answers, after=-1, now=now) or [
+    return _next_step(form, form.facts(answers), after=-1, now=now) or [
         Record("approved", SYSTEM, aware(now), {"skipped": True})]
 
 
@@ -66,12 +66,15 @@ def _approved_unrouted(record: Record) -> bool:
 
 def decide(form: schemas.Form, answers: Mapping[str, Any], history: Sequence[Record], *,
            actor: str, roles: Collection[str], step: int, role: str, decision: Decision,
-           comment: str | None, now: datetime) -> list[Record]:
+           comment: str | None, now: datetime,
+           fields: Mapping[str, Any] | None = None) -> list[Record]:
     """``actor``'s decision on the task (``step``, ``role``), and the next step if it starts.
 
     Approving the last open role of a step starts the next step whose ``when`` holds on
-    ``answers``; when none is left the submission is approved. Rejecting or returning ends the
-    step for every role at once.
+    ``answers`` and on what the steps so far entered in their own ``fields``; when none is
+    left the submission is approved. Rejecting or returning ends the step for every role at
+    once. ``fields`` (JSON values) are what the approver entered in the step's fields:
+    approving needs its ``required_to_approve``; they are kept in the decision's record.
     """
     kind = DECISION_KINDS.get(decision)
     if kind is None:
@@ -88,11 +91,71 @@ def decide(form: schemas.Form, answers: Mapping[str, Any], history: Sequence[Rec
     if kind != "approved" and text is None:
         raise DecisionError("comment_required",
                             f"Write a comment to say why you are {_VERB[decision]} it.")
-    records = [Record(kind, actor, aware(now), {"step": step, "role": role, "comment": text})]
+    values = _checked_fields(form, step, fields, approving=kind == "approved")
+    data: dict[str, Any] = {"step": step, "role": role, "comment": text}
+    if values:
+        data["fields"] = values
+    records = [Record(kind, actor, aware(now), data)]
     last_role = [t.role for t in state.tasks] == [role]
     if kind == "approved" and last_role:
-        records += _next_step(form, answers, after=step, now=now)
+        office = {**progress.office, **({step: values} if values else {})}
+        records += _next_step(form, form.facts(answers, office), after=step, now=now)
     return records
+
+
+def correct(form: schemas.Form, history: Sequence[Record], *, actor: str,
+            roles: Collection[str], step: int, fields: Mapping[str, Any],
+            comment: str | None, now: datetime) -> list[Record]:
+    """A ``corrected`` record replacing what a decided step's fields hold.
+
+    Only a new record can change them, so the values that were replaced stay readable in the
+    history (``previous``). Someone holding the step's role corrects, and says why. A
+    correction changes no routing: steps already started or skipped stay as they were.
+    """
+    definition = step_of(form, step) if isinstance(step, int) else None
+    if definition is None or not definition.fields:
+        raise DecisionError("not_open", "This step has no fields to correct.")
+    name = definition.name.default
+    if not any(_holds(who, actor, roles) for who in definition.assignees):
+        raise DecisionError("not_allowed", f"You cannot correct “{name}”: only "
+                            f"{_listed([_who(a) for a in definition.assignees])} can.")
+    progress = walk(history)
+    decided = [r for r in progress.decisions if r.data.get("step") == step]
+    if not decided:
+        raise DecisionError("not_decided", f"“{name}” has not been decided yet, so there is "
+                            "nothing to correct; enter the fields with the decision.")
+    text = (comment or "").strip() or None
+    if text is None:
+        raise DecisionError("comment_required", "Write a comment to say why you are "
+                            "correcting it.")
+    approved = any(r.kind == "approved" for r in decided)
+    values = _checked_fields(form, step, fields, approving=approved)
+    previous = progress.office.get(step, {})
+    if values == previous:
+        raise DecisionError("nothing_changed", f"The fields of “{name}” already hold these "
+                            "values; change one to correct it.")
+    return [Record("corrected", actor, aware(now), {"step": step, "fields": values,
+                                                    "previous": dict(previous),
+                                                    "comment": text})]
+
+
+def _checked_fields(form: schemas.Form, step: int, fields: Mapping[str, Any] | None, *,
+                    approving: bool) -> dict[str, Any]:
+    """The entered values, refused in the plain words a resident would get when wrong."""
+    definition = step_of(form, step)
+    values = {k: v for k, v in (fields or {}).items() if v is not None and v != ""}
+    if definition is None or not definition.fields:
+        if values:
+            raise DecisionError("fields_invalid", "This step has no fields to fill in.")
+        return {}
+    unknown = sorted(set(values) - set(definition.fields))
+    if unknown:
+        raise DecisionError("fields_invalid", f"“{definition.name.default}” has no field "
+                            f"called “{unknown[0]}”.")
+    errors = definition.validate(values, approving=approving)
+    if errors:
+        raise DecisionError("fields_invalid", errors[0].message)
+    return values
 
 
 def resubmit(form: schemas.Form, new_answers: Mapping[str, Any],
@@ -154,13 +217,14 @@ def _holds(assignee: str, actor: str, roles: Collection[str]) -> bool:
     return assignee in roles or ("@" in assignee and same_person(assignee, actor))
 
 
-def _next_step(form: schemas.Form, answers: Mapping[str, Any], *, after: int,
+def _next_step(form: schemas.Form, facts: Mapping[str, Any], *, after: int,
                now: datetime) -> list[Record]:
-    """``step_started`` for the first step after ``after`` whose ``when`` holds now."""
+    """``step_started`` for the first step after ``after`` whose ``when`` holds now, on the
+    ``facts`` (``Form.facts``: answers, steps' fields, computed values)."""
     for index in range(after + 1, len(form.routing)):
         step = form.routing[index]
         roles = list(dict.fromkeys(step.assignees))
-        if roles and (step.when is None or step.when.evaluate(answers)):
+        if roles and (step.when is None or step.when.evaluate(facts)):
             return [Record("step_started", SYSTEM, aware(now), {"step": index, "roles": roles})]
     return []
 

@@ -64,6 +64,9 @@ class State:
     step: int | None
     tasks: tuple[Task, ...]
     decisions: tuple[Record, ...]
+    # What each step's approvers entered in its own fields, by step index: the last decision
+    # or correction that carried them (the earlier ones stay in the history).
+    office: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def finished(self) -> bool:
@@ -75,7 +78,8 @@ class DecisionError(Exception):
 
     ``message`` is a plain English sentence; ``code`` is stable (``already_decided``,
     ``not_open``, ``not_allowed``, ``comment_required``, ``unknown_decision``,
-    ``already_claimed``, ``not_claimer``, ``not_returned``) so the web layer can pick its own
+    ``already_claimed``, ``not_claimer``, ``not_returned``, ``fields_invalid``,
+    ``not_decided``, ``nothing_changed``) so the web layer can pick its own
     words or an HTTP status. ``record`` is the earlier record that explains the refusal, when
     there is one (the decision that closed the task, the other person's claim), so its time can
     be shown in the reader's time zone.

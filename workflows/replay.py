@@ -46,6 +46,7 @@ class Progress:
     closing: Record | None = None
     decisions: list[Record] = field(default_factory=list)
     started_steps: set[int] = field(default_factory=set)
+    office: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 def aware(moment: datetime) -> datetime:
@@ -76,17 +77,18 @@ def replay(form: schemas.Form, history: Sequence[Record], now: datetime) -> Stat
 
 def summary(form: schemas.Form, progress: Progress) -> State:
     decisions = tuple(progress.decisions)
+    office = {step: dict(values) for step, values in progress.office.items()}
     run = progress.run
     if not form.routing:
-        return State("received", None, (), decisions)
+        return State("received", None, (), decisions, office)
     if run is None or progress.outcome == "completed":
         # No step ran (every `when` failed) or the last step that ran was approved.
-        return State("approved", None, (), decisions)
+        return State("approved", None, (), decisions, office)
     if progress.outcome == "rejected":
-        return State("rejected", None, (), decisions)
+        return State("rejected", None, (), decisions, office)
     if progress.outcome == "returned":
-        return State("returned", run.step, (), decisions)
-    return State("in_review", run.step, _tasks(form, run), decisions)
+        return State("returned", run.step, (), decisions, office)
+    return State("in_review", run.step, _tasks(form, run), decisions, office)
 
 
 def step_of(form: schemas.Form, index: int) -> schemas.Step | None:
@@ -148,6 +150,7 @@ def _approved(progress: Progress, record: Record, data: Mapping[str, Any]) -> No
     run.approvals[role] = record
     run.claims.pop(role, None)
     progress.decisions.append(record)
+    _entered(progress, run.step, data)
     if not run.waiting_on:
         progress.outcome = "completed"
 
@@ -160,6 +163,23 @@ def _closed(progress: Progress, record: Record, data: Mapping[str, Any]) -> None
     progress.decisions.append(record)
     progress.outcome = "rejected" if record.kind == "rejected" else "returned"
     progress.closing = record
+    _entered(progress, run.step, data)
+
+
+def _entered(progress: Progress, step: int, data: Mapping[str, Any]) -> None:
+    """A decision's own fields become the step's current values; blank ones leave the
+    values entered before (a return may leave the fields blank)."""
+    values = data.get("fields")
+    if isinstance(values, Mapping) and values:
+        progress.office[step] = dict(values)
+
+
+def _corrected(progress: Progress, record: Record, data: Mapping[str, Any]) -> None:
+    """A correction replaces a decided step's values; the old ones stay in the history."""
+    step, values = data.get("step"), data.get("fields")
+    if isinstance(step, int) and not isinstance(step, bool) and isinstance(values, Mapping) \
+            and any(r.data.get("step") == step for r in progress.decisions):
+        progress.office[step] = dict(values)
 
 
 def _claimed(progress: Progress, record: Record, data: Mapping[str, Any]) -> None:
@@ -203,6 +223,7 @@ _HANDLERS = {
     "released": _released,
     "overdue": _overdue,
     "escalated": _escalated,
+    "corrected": _corrected,
     # `resubmitted` changes nothing by itself: the `step_started` written with it reopens
     # the step. `submitted` and `viewed` are the caller's.
 }
