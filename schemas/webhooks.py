@@ -2,7 +2,7 @@
 
 The layout (a list of ``url`` and ``on``) is the meta-schema's; this module says, in words a
 clerk can act on, what is wrong with an address. It never touches the network: whether an
-address may be reached is decided when something is sent (``formbuilder.webhooks``).
+address may be reached is decided when something is sent (``formbuilder.notifiers.webhooks``).
 """
 
 from __future__ import annotations

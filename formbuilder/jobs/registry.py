@@ -21,7 +21,7 @@ Handler = Callable[[JobContext, Mapping[str, Any]], None]
 HANDLER_MODULES = [
     "formbuilder.jobs.recurring",
     "formbuilder.mail.jobs",
-    "formbuilder.webhooks",
+    "formbuilder.notifiers.webhooks",
     "formbuilder.services.retention",
 ]
 

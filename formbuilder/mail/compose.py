@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from formbuilder import timezones
+from formbuilder.links import Links
 from formbuilder.models import Attachment, Draft, Event, Submission
 from formbuilder.services import publishing, routing
 from schemas import Form
@@ -28,6 +29,7 @@ STAFF_KINDS = frozenset({"task", "reminder", "escalation", "notice"})
 KINDS = RESIDENT_KINDS | STAFF_KINDS
 STAFF_LANGUAGE = "en"
 MAX_FACT_LENGTH = 500
+Config = Mapping[str, Any]  # the app's settings: CITY_NAME, SECRET_KEY, BASE_URL
 
 
 class NothingToSay(Exception):
@@ -62,63 +64,64 @@ class Letter:
     files: list[FileToAttach] = field(default_factory=list)
 
 
-def compose(app: Flask, session: Session, storage: Any, payload: Mapping[str, Any],
-            secret: str | None = None) -> Letter:
+def compose(config: Mapping[str, Any], session: Session, storage: Any,
+            payload: Mapping[str, Any], secret: str | None = None) -> Letter:
     """The letter a job's payload asks for; :class:`NothingToSay` when it no longer applies.
 
+    ``config`` is the app's (``CITY_NAME``, ``SECRET_KEY``, ``BASE_URL`` for the links);
     ``secret`` is the resume link's token, unsealed by the caller (``kind == "resume"``).
     """
     kind = payload.get("kind")
     if kind not in KINDS:
         raise ValueError(f"Unknown email kind {kind!r}")
-    base_url = str(app.config.get("BASE_URL") or "http://127.0.0.1:5000")
-    with app.test_request_context("/", base_url=base_url):
-        if kind == "resume":
-            return _resume(app, session, payload, secret)
-        event = session.get(Event, int(payload["event"]))
-        if event is None:
-            raise NothingToSay("The event this email is about no longer exists")
-        submission = session.get(Submission, event.submission_id)
-        if submission is None:
-            raise NothingToSay("The submission this email is about no longer exists")
-        form = routing.form_for(submission)
-        lang = submission.language if kind in RESIDENT_KINDS else STAFF_LANGUAGE
-        builder = _BUILDERS[kind]
-        return builder(app, session, storage, form, submission, event, lang)
+    if kind == "resume":
+        return _resume(config, session, payload, secret)
+    event = session.get(Event, int(payload["event"]))
+    if event is None:
+        raise NothingToSay("The event this email is about no longer exists")
+    submission = session.get(Submission, event.submission_id)
+    if submission is None:
+        raise NothingToSay("The submission this email is about no longer exists")
+    form = routing.form_for(submission)
+    lang = submission.language if kind in RESIDENT_KINDS else STAFF_LANGUAGE
+    builder = _BUILDERS[kind]
+    return builder(config, session, storage, form, submission, event, lang)
 
 
 # --- Residents ------------------------------------------------------------------------------
 
 
-def _receipt(app: Flask, session: Session, storage: Any, form: Form, submission: Submission,
+def _receipt(config: Config, session: Session, storage: Any, form: Form, submission: Submission,
              event: Event, lang: str) -> Letter:
-    from formbuilder.services.documents import submission_pdf
+    from formbuilder.services.documents import answers_as_of, receipt_pdf
 
     title = form.title.get(lang)
-    letter = _letter(app, lang, gettext(lang, "We received your form: %(reference)s",
+    letter = _letter(config, lang, gettext(lang, "We received your form: %(reference)s",
                                         reference=submission.reference),
                      gettext(lang, "We received your form"))
     letter.paragraphs = [
         gettext(lang, "Thank you. We received “%(title)s” on %(date)s.", title=title,
-                date=_date(submission.created_at)),
+                date=_date(config, submission.created_at)),
         gettext(lang, "Your reference is %(reference)s. Keep it: you need it to follow your "
                 "form or to ask about it.", reference=submission.reference),
         gettext(lang, "A copy of your answers is attached as a PDF."),
     ]
-    letter.link = Link(gettext(lang, "Follow your form"),
-                       url_for("public.track", lang=lang, _external=True))
-    letter.facts = _answers(session, form, submission, lang)
-    pdf = submission_pdf(session, storage, submission, city_name=app.config["CITY_NAME"])
+    letter.link = Link(gettext(lang, "Follow your form"), Links.of(config).track(lang))
+    # As sent: the job may run long after, when staff have acted on the submission.
+    letter.facts = _answers(session, form, submission, lang,
+                            answers_as_of(session, submission, event))
+    pdf = receipt_pdf(session, storage, submission, event, city_name=config["CITY_NAME"],
+                      time_zone=_zone(config))
     letter.files = [FileToAttach(f"{submission.reference}.pdf", pdf, "application/pdf")]
     return letter
 
 
-def _decision(app: Flask, session: Session, storage: Any, form: Form, submission: Submission,
+def _decision(config: Config, session: Session, storage: Any, form: Form, submission: Submission,
               event: Event, lang: str) -> Letter:
     title = form.title.get(lang)
     reference = submission.reference
     if event.kind == "rejected":
-        letter = _letter(app, lang, gettext(lang, "Your form was not approved: %(reference)s",
+        letter = _letter(config, lang, gettext(lang, "Your form was not approved: %(reference)s",
                                             reference=reference),
                          gettext(lang, "Your form was not approved"))
         letter.paragraphs = [gettext(lang, "We are sorry: “%(title)s” (reference "
@@ -127,24 +130,23 @@ def _decision(app: Flask, session: Session, storage: Any, form: Form, submission
                              gettext(lang, "The reason given:")]
         letter.quote = (event.data or {}).get("comment") or ""
     else:
-        letter = _letter(app, lang, gettext(lang, "Your form was approved: %(reference)s",
+        letter = _letter(config, lang, gettext(lang, "Your form was approved: %(reference)s",
                                             reference=reference),
                          gettext(lang, "Your form was approved"))
         letter.paragraphs = [gettext(lang, "Good news: “%(title)s” (reference %(reference)s) "
                                      "was approved.", title=title, reference=reference)]
-    letter.link = Link(gettext(lang, "Follow your form"),
-                       url_for("public.track", lang=lang, _external=True))
+    letter.link = Link(gettext(lang, "Follow your form"), Links.of(config).track(lang))
     return letter
 
 
-def _return(app: Flask, session: Session, storage: Any, form: Form, submission: Submission,
+def _return(config: Config, session: Session, storage: Any, form: Form, submission: Submission,
             event: Event, lang: str) -> Letter:
     """The signed link is made now and only while this return is still the open one."""
     if routing.open_return(routing.history(session, submission)) is not event:
         raise NothingToSay("The resident already answered this return for changes")
-    token = routing.return_token(submission, event, app.config["SECRET_KEY"])
+    token = routing.return_token(submission, event, config["SECRET_KEY"])
     reference = submission.reference
-    letter = _letter(app, lang, gettext(lang, "Changes needed to your form: %(reference)s",
+    letter = _letter(config, lang, gettext(lang, "Changes needed to your form: %(reference)s",
                                         reference=reference),
                      gettext(lang, "We need you to change your form"))
     letter.paragraphs = [
@@ -153,13 +155,13 @@ def _return(app: Flask, session: Session, storage: Any, form: Form, submission: 
                 reference=reference)]
     letter.quote = (event.data or {}).get("comment") or ""
     letter.link = Link(gettext(lang, "Change your answers"),
-                       url_for("public.returned", token=token, lang=lang, _external=True))
+                       Links.of(config).returned(token, lang))
     letter.closing = [gettext(lang, "The link works for 30 days, once. Keep it private: anyone "
                               "with it can see your answers.")]
     return letter
 
 
-def _resume(app: Flask, session: Session, payload: Mapping[str, Any],
+def _resume(config: Config, session: Session, payload: Mapping[str, Any],
             secret: str | None) -> Letter:
     from formbuilder.services import drafts
 
@@ -168,57 +170,57 @@ def _resume(app: Flask, session: Session, payload: Mapping[str, Any],
         raise NothingToSay("The saved answers this link opened have expired or were sent")
     lang = str(payload.get("lang") or draft.language)
     title = publishing.form_of(draft.form_version).title.get(lang)
-    letter = _letter(app, lang, gettext(lang, "Your saved form: %(title)s", title=title),
+    letter = _letter(config, lang, gettext(lang, "Your saved form: %(title)s", title=title),
                      gettext(lang, "Your answers have been saved"))
     letter.paragraphs = [gettext(lang, "To come back to your form, use this link. Keep it "
                                  "private: anyone with the link can see your answers.")]
     letter.link = Link(gettext(lang, "Continue filling in the form"),
-                       url_for("public.resume", token=secret, lang=lang, _external=True))
+                       Links.of(config).resume(secret, lang))
     letter.closing = [gettext(lang, "The link works until %(date)s.",
-                              date=draft.expires_at.date().isoformat())]
+                              date=_date(config, draft.expires_at))]
     return letter
 
 
 # --- Staff ----------------------------------------------------------------------------------
 
 
-def _task(app: Flask, session: Session, storage: Any, form: Form, submission: Submission,
+def _task(config: Config, session: Session, storage: Any, form: Form, submission: Submission,
           event: Event, lang: str) -> Letter:
     step = _step_name(form, event, lang)
-    letter = _letter(app, lang, gettext(lang, "New task: %(step)s for %(reference)s",
+    letter = _letter(config, lang, gettext(lang, "New task: %(step)s for %(reference)s",
                                         step=step, reference=submission.reference),
                      gettext(lang, "A submission is waiting for you"))
     letter.paragraphs = [gettext(lang, "“%(title)s” %(reference)s is at the step “%(step)s”, "
                                  "which you can act on.", title=form.title.get(lang),
                                  reference=submission.reference, step=step)]
-    return _staff_link(letter, submission, lang)
+    return _staff_link(config, letter, submission, lang)
 
 
-def _reminder(app: Flask, session: Session, storage: Any, form: Form, submission: Submission,
+def _reminder(config: Config, session: Session, storage: Any, form: Form, submission: Submission,
               event: Event, lang: str) -> Letter:
     step = _step_name(form, event, lang)
-    letter = _letter(app, lang, gettext(lang, "Overdue: %(step)s for %(reference)s", step=step,
+    letter = _letter(config, lang, gettext(lang, "Overdue: %(step)s for %(reference)s", step=step,
                                         reference=submission.reference),
                      gettext(lang, "A task is overdue"))
     letter.paragraphs = [gettext(lang, "The step “%(step)s” of “%(title)s” %(reference)s is "
                                  "past its due time.", step=step, title=form.title.get(lang),
                                  reference=submission.reference)]
-    return _staff_link(letter, submission, lang)
+    return _staff_link(config, letter, submission, lang)
 
 
-def _escalation(app: Flask, session: Session, storage: Any, form: Form,
+def _escalation(config: Config, session: Session, storage: Any, form: Form,
                 submission: Submission, event: Event, lang: str) -> Letter:
     step = _step_name(form, event, lang)
-    letter = _letter(app, lang, gettext(lang, "Escalated to you: %(step)s for %(reference)s",
+    letter = _letter(config, lang, gettext(lang, "Escalated to you: %(step)s for %(reference)s",
                                         step=step, reference=submission.reference),
                      gettext(lang, "A task was escalated to you"))
     letter.paragraphs = [gettext(lang, "The step “%(step)s” of “%(title)s” %(reference)s was "
                                  "not done in time and is now yours to act on too.", step=step,
                                  title=form.title.get(lang), reference=submission.reference)]
-    return _staff_link(letter, submission, lang)
+    return _staff_link(config, letter, submission, lang)
 
 
-def _notice(app: Flask, session: Session, storage: Any, form: Form, submission: Submission,
+def _notice(config: Config, session: Session, storage: Any, form: Form, submission: Submission,
             event: Event, lang: str) -> Letter:
     """What a form's ``notify`` list tells staff who are not the ones acting."""
     what = {
@@ -228,12 +230,12 @@ def _notice(app: Flask, session: Session, storage: Any, form: Form, submission: 
         "returned": gettext(lang, "was returned to the resident for changes"),
         "overdue": gettext(lang, "is overdue"),
     }.get(event.kind, event.kind)
-    letter = _letter(app, lang, f"{submission.reference}: {what}",
+    letter = _letter(config, lang, f"{submission.reference}: {what}",
                      f"“{form.title.get(lang)}” {submission.reference} {what}")
     comment = (event.data or {}).get("comment")
     if comment:
         letter.quote = comment
-    return _staff_link(letter, submission, lang)
+    return _staff_link(config, letter, submission, lang)
 
 
 _BUILDERS = {"receipt": _receipt, "decision": _decision, "return": _return, "task": _task,
@@ -243,16 +245,16 @@ _BUILDERS = {"receipt": _receipt, "decision": _decision, "return": _return, "tas
 # --- Helpers --------------------------------------------------------------------------------
 
 
-def _letter(app: Flask, lang: str, subject: str, heading: str) -> Letter:
-    return Letter(subject=subject, city=str(app.config["CITY_NAME"]), heading=heading,
+def _letter(config: Config, lang: str, subject: str, heading: str) -> Letter:
+    return Letter(subject=subject, city=str(config["CITY_NAME"]), heading=heading,
                   closing=[gettext(lang, "This email was sent automatically; replies are not "
                                    "read.")])
 
 
-def _staff_link(letter: Letter, submission: Submission, lang: str) -> Letter:
+def _staff_link(config: Config, letter: Letter, submission: Submission,
+                lang: str) -> Letter:
     letter.link = Link(gettext(lang, "Open the submission"),
-                       url_for("staff.submission", reference=submission.reference,
-                               _external=True))
+                       Links.of(config).staff_submission(submission.reference))
     return letter
 
 
@@ -263,18 +265,26 @@ def _step_name(form: Form, event: Event, lang: str) -> str:
     return str(index)
 
 
-def _date(moment: datetime) -> str:
-    return moment.date().isoformat()
+def _zone(config: Config) -> str:
+    return str(config.get("TIME_ZONE") or timezones.DEFAULT)
+
+
+def _date(config: Config, moment: datetime) -> str:
+    """A time in the city's zone, named (``2030-03-01 09:00 CST``): a UTC date alone can be
+    the resident's tomorrow or yesterday."""
+    return timezones.shown(moment, _zone(config))
 
 
 def _answers(session: Session, form: Form, submission: Submission,
-             lang: str) -> list[tuple[str, str]]:
-    """The top-level answers as plain text; groups and repeats are in the attached PDF."""
+             lang: str, answers: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
+    """The top-level answers (the current ones unless ``answers`` is given) as plain text;
+    groups and repeats are in the attached PDF."""
+    given = submission.answers if answers is None else answers
     files = {row.id: row.file_name for row in session.scalars(
         select(Attachment).where(Attachment.submission_id == submission.id))}
     facts = [(gettext(lang, "Reference"), submission.reference)]
     for question in form.top_fields:
-        value = submission.answers.get(question.path)
+        value = given.get(question.path)
         text = _plain(value, files, lang)
         if text:
             facts.append((question.title.get(lang) or question.path, text[:MAX_FACT_LENGTH]))

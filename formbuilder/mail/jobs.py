@@ -12,10 +12,9 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from flask import Flask
-
+from formbuilder import metrics
 from formbuilder.database import Database
 from formbuilder.jobs import JobContext, Refused, Retry, handler
 from formbuilder.mail import compose, messages, sealed, smtp
@@ -25,21 +24,33 @@ from formbuilder.mail.settings import MailSettings
 log = logging.getLogger("formbuilder.mail")
 
 
+class App(Protocol):
+    """What the email job needs of the app (a Flask app has it): its settings, its instance
+    folder (for FORMBUILDER_MAIL=log) and a place to keep the parsed mail settings."""
+
+    config: Any
+    instance_path: str
+    extensions: dict[str, Any]
+
+
 class BadPayload(ValueError):
     """A job that does not say which email to send; running it again cannot help."""
 
 
 @handler("email")
 def send_email(ctx: JobContext, payload: Mapping[str, Any]) -> None:
+    kind = str(payload.get("kind"))[:40]
     try:
         deliver(ctx.app, ctx.db, ctx.storage, payload, now=ctx.now())
     except (BadAddress, BadPayload, smtp.PermanentFailure) as error:
+        metrics.email_failed(kind, "refused")
         raise Refused(str(error)) from error
     except smtp.TemporaryFailure as error:
+        metrics.email_failed(kind, "retry")
         raise Retry(str(error)) from error
 
 
-def deliver(app: Flask, db: Database, storage: Any, payload: Mapping[str, Any], *,
+def deliver(app: App, db: Database, storage: Any, payload: Mapping[str, Any], *,
             now: datetime | None = None) -> str | None:
     """Send the email ``payload`` describes; its Message-ID, or ``None`` if nothing to say."""
     settings = mail_settings(app)
@@ -58,7 +69,7 @@ def deliver(app: Flask, db: Database, storage: Any, payload: Mapping[str, Any], 
         identity = str(number)
     with db.session(readonly=True) as session:
         try:
-            letter = compose.compose(app, session, storage, payload, secret)
+            letter = compose.compose(app.config, session, storage, payload, secret)
         except compose.NothingToSay as reason:
             log.info("No %s email to %s: %s", kind, recipient.text, reason)
             return None
@@ -71,11 +82,12 @@ def deliver(app: Flask, db: Database, storage: Any, payload: Mapping[str, Any], 
         _keep(app, message, recipient.text, msgid)
     else:
         smtp.send(settings, message, recipient)
+    metrics.email_sent(kind)
     log.info("Sent %s email %s", kind, msgid)
     return msgid
 
 
-def mail_settings(app: Flask) -> MailSettings:
+def mail_settings(app: App) -> MailSettings:
     """Read once per app; a wrong setting fails the job with its own words (then parks)."""
     settings = app.extensions.get("mail_settings")
     if settings is None:
@@ -87,7 +99,7 @@ def mail_settings(app: Flask) -> MailSettings:
     return settings
 
 
-def _keep(app: Flask, message: Any, to: str, msgid: str) -> None:
+def _keep(app: App, message: Any, to: str, msgid: str) -> None:
     """FORMBUILDER_MAIL=log: the message as an .eml file in FORMBUILDER_MAIL_DIR (default
     instance/mail/), named by Message-ID, so a resend overwrites its first copy."""
     folder = Path(app.config.get("MAIL_DIR") or Path(app.instance_path) / "mail")

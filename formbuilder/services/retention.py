@@ -26,7 +26,6 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from formbuilder import webhooks
 from formbuilder.database import Database
 from formbuilder.files.storage import Storage
 from formbuilder.jobs import JobContext, handler
@@ -39,8 +38,9 @@ from formbuilder.models import (
     Submission,
     WorkflowTask,
 )
+from formbuilder.notifiers import webhooks
 from formbuilder.services import drafts
-from formbuilder.services.documents import pdf_key
+from formbuilder.services.documents import pdf_keys
 from schemas.model import Retention
 
 KIND = "retention.purge"
@@ -146,7 +146,7 @@ def purge_batch(session: Session, now: datetime, limit: int = BATCH_SIZE
         files[submission_id].append(key)
     keys = [key for keys in files.values() for key in keys]
     for submission in session.scalars(select(Submission).where(Submission.id.in_(ids))):
-        keys += [pdf_key(submission, event_id) for event_id in [None, *event_ids[submission.id]]]
+        keys += pdf_keys(submission, event_ids[submission.id])
     for model, column in ((Attachment, Attachment.submission_id),
                           (WorkflowTask, WorkflowTask.submission_id),
                           (Event, Event.submission_id), (Submission, Submission.id)):

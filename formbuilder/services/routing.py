@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 import schemas
 import workflows
-from formbuilder import notifications
+from formbuilder import metrics, outbox
 from formbuilder.models import Attachment, Event, Submission, WorkflowTask, utcnow
 from formbuilder.services.drafts import attachment_ids
 from formbuilder.services.publishing import form_of
@@ -76,15 +76,20 @@ def state_of(session: Session, submission: Submission, now: datetime | None = No
 # --- Changes ------------------------------------------------------------------------------
 
 
-def start(session: Session, submission: Submission, now: datetime | None = None) -> None:
-    """Start routing for a submission just stored (called by ``create_submission``)."""
+def start(session: Session, submission: Submission, now: datetime | None = None, *,
+          events: Sequence[Event] | None = None) -> list[Event]:
+    """Start routing for a submission just stored (called by ``create_submission``, which
+    hands over its history, ``events``, rather than have it read back).
+
+    Its ``submitted`` event goes to the outbox together with what routing appends (the first
+    step, or the approval when no step applies), with the state they lead to; a form without
+    routing announces the submission alone.
+    """
     moment = now or utcnow()
-    form = form_for(submission)
-    if not form.routing:
-        return
-    events = history(session, submission)
-    new = workflows.start(form, submission.answers, records(events), moment)
-    _append(session, submission, events, new, moment)
+    events = history(session, submission) if events is None else list(events)
+    new = workflows.start(form_for(submission), submission.answers, records(events), moment)
+    return _append(session, submission, events, new, moment, fresh=True,
+                   announce=[event for event in events if event.kind == "submitted"])
 
 
 def decide(session: Session, submission: Submission, user: Staff, step: int, role: str,
@@ -102,7 +107,9 @@ def decide(session: Session, submission: Submission, user: Staff, step: int, rol
     new = workflows.decide(
         form_for(submission), submission.answers, records(events), actor=user.email,
         roles=user.roles, step=step, role=role, decision=decision, comment=text, now=moment)
-    return _append(session, submission, events, new, moment)
+    recorded = _append(session, submission, events, new, moment)
+    metrics.decision_recorded(submission.form_id, str(decision))
+    return recorded
 
 
 def claim(session: Session, submission: Submission, user: Staff, step: int, role: str,
@@ -118,20 +125,33 @@ def release(session: Session, submission: Submission, user: Staff, step: int, ro
                              expected_length)
 
 
+class AlreadyAnswered(RuntimeError):
+    """The return a link names was answered already (perhaps from another browser)."""
+
+
 def resubmit(session: Session, submission: Submission, new_answers: Mapping[str, Any],
-             now: datetime | None = None) -> list[Event]:
+             now: datetime | None = None, *, answering: int | None = None,
+             attachment_ids: Iterable[str] | None = None) -> list[Event]:
     """The resident answered a return for changes: keep both versions, restart the step.
 
-    New uploads among ``new_answers`` become the submission's; the old answers stay in the
-    ``resubmitted`` event (``previous_answers``), so nothing the resident sent is lost.
+    ``answering`` is the ``returned`` event the resident's link names: it is checked again
+    under the submission's lock, so a link used in two browsers at once spends itself once
+    and the second gets :class:`AlreadyAnswered`. New uploads among ``new_answers`` become the
+    submission's (only ``attachment_ids`` when given: the uploads of the resident's own
+    draft); the old answers stay in the ``resubmitted`` event (``previous_answers``), so
+    nothing the resident sent is lost.
     """
     moment = now or utcnow()
     events = _locked_history(session, submission, None)
+    still_open = open_return(events) if submission.status == "returned" else None
+    if answering is not None and (still_open is None or still_open.id != answering):
+        raise AlreadyAnswered(f"The return of {submission.reference} was already answered")
     previous = dict(submission.answers)
     answers = _plain(new_answers)
     new = workflows.resubmit(form_for(submission), answers, previous, records(events), moment)
     submission.answers = answers
-    _link_new_uploads(session, submission, answers)
+    _link_new_uploads(session, submission, answers if attachment_ids is None
+                      else list(attachment_ids))
     return _append(session, submission, events, new, moment)
 
 
@@ -201,24 +221,6 @@ def read_return_token(token: str, secret_key: str,
             or not isinstance(data.get("event"), int):
         return None
     return data["reference"], data["event"]
-
-
-def return_link(submission: Submission, *, secret_key: str | None = None,
-                external: bool = True) -> str | None:
-    """The resident's link for answering the open return, for the page and (later) the mailer.
-
-    Single use by construction: the token names the ``returned`` event, which stops being the
-    open return as soon as the resident resubmits. Needs an app context (or a request) for
-    the address; ``None`` when nothing is waiting for the resident.
-    """
-    from flask import current_app, url_for
-
-    session = _session_of(submission)
-    returned = open_return(history(session, submission))
-    if returned is None:
-        return None
-    token = return_token(submission, returned, secret_key or current_app.config["SECRET_KEY"])
-    return url_for("public.returned", token=token, _external=external)
 
 
 # --- What the resident is told --------------------------------------------------------------
@@ -306,21 +308,26 @@ def _bears_on(event: Event, task: tuple[int, str] | None) -> bool:
 
 
 def _append(session: Session, submission: Submission, events: list[Event],
-            new: Sequence[workflows.Record], now: datetime) -> list[Event]:
+            new: Sequence[workflows.Record], now: datetime, *,
+            announce: Sequence[Event] = (), fresh: bool = False) -> list[Event]:
+    """Store the engine's records as events, sync the status and tasks, and hand the new
+    events (after ``announce``: earlier ones not yet told) with the new state to the outbox,
+    whose jobs commit with them or not at all."""
     added = [Event(submission_id=submission.id, kind=r.kind, actor=r.actor, at=r.at,
                    data=_plain(r.data)) for r in new]
     session.add_all(added)
     session.flush()
-    if added:
-        _sync(session, submission, [*events, *added], now)
-        # Emails (and webhooks) commit with the events that cause them, or not at all.
-        notifications.after_events(session, submission, added)
+    if added or announce:
+        state = _sync(session, submission, [*events, *added], now, fresh=fresh)
+        outbox.after_change(session, submission, [*announce, *added], state)
     return added
 
 
 def _sync(session: Session, submission: Submission, events: Sequence[Event],
-          now: datetime) -> None:
-    """Make Submission.status and the open WorkflowTask rows say what replay says."""
+          now: datetime, *, fresh: bool = False) -> workflows.State:
+    """Make Submission.status and the open WorkflowTask rows say what replay says; the
+    state replayed. A ``fresh`` submission (routing just started) has no task rows yet, so
+    none are looked for."""
     form = form_for(submission)
     history_records = records(events)
     state = workflows.replay(form, history_records, now)
@@ -328,7 +335,7 @@ def _sync(session: Session, submission: Submission, events: Sequence[Event],
     if submission.status != state.status:
         submission.status = state.status
         submission.updated_at = now
-    open_rows = {(row.step, row.role): row for row in session.scalars(
+    open_rows = {} if fresh else {(row.step, row.role): row for row in session.scalars(
         select(WorkflowTask).where(WorkflowTask.submission_id == submission.id,
                                    WorkflowTask.state == "open"))}
     for task in state.tasks:
@@ -349,6 +356,7 @@ def _sync(session: Session, submission: Submission, events: Sequence[Event],
         row.closed_at = now
         row.alarm_at = None
     session.flush()
+    return state
 
 
 def _claim_or_release(action: Any, session: Session, submission: Submission, user: Staff,
@@ -362,9 +370,9 @@ def _claim_or_release(action: Any, session: Session, submission: Submission, use
 
 
 def _link_new_uploads(session: Session, submission: Submission,
-                      answers: Mapping[str, Any]) -> None:
+                      answers: Mapping[str, Any] | list[str]) -> None:
     """Files uploaded while answering the return become part of the submission."""
-    wanted = set(attachment_ids(answers))
+    wanted = set(answers) if isinstance(answers, list) else set(attachment_ids(answers))
     if wanted:
         session.execute(
             update(Attachment)
@@ -376,15 +384,6 @@ def _link_new_uploads(session: Session, submission: Submission,
 
 def _serializer(secret_key: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt=RETURN_LINK_SALT)
-
-
-def _session_of(submission: Submission) -> Session:
-    from sqlalchemy.orm import object_session
-
-    session = object_session(submission)
-    if session is None:
-        raise ValueError("The submission must belong to an open session")
-    return session
 
 
 def _plain(value: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from formbuilder import notifications
+from formbuilder import metrics
 from formbuilder.models import Attachment, Event, FormVersion, Submission, utcnow
 from formbuilder.services import routing
 from formbuilder.services.publishing import form_of
@@ -55,18 +56,20 @@ def create_submission(session: Session, version: FormVersion, answers: Mapping[s
     try:
         # A savepoint: losing a race on the key undoes only this attempt, reference included.
         with session.begin_nested():
-            submission = _store(session, version, _plain(answers), language=language,
-                                idempotency_key=idempotency_key, actor=actor, at=moment)
+            submission, submitted = _store(session, version, _plain(answers),
+                                           language=language,
+                                           idempotency_key=idempotency_key, actor=actor,
+                                           at=moment)
             _link(session, submission, version.form_id, attachment_ids)
-            routing.start(session, submission, moment)  # its events notify from _append
-            notifications.after_events(session, submission, [
-                e for e in routing.history(session, submission) if e.kind == "submitted"])
+            # Announces the submission and its first step to the outbox, in this savepoint.
+            routing.start(session, submission, moment, events=[submitted])
     except IntegrityError:
         winner = get_by_key(session, version.form_id, idempotency_key) \
             if idempotency_key is not None else None
         if winner is None:
             raise
         return winner, False
+    metrics.submission_stored(version.form_id)
     return submission, True
 
 
@@ -82,7 +85,9 @@ def get_by_key(session: Session, form_id: str, idempotency_key: str) -> Submissi
 
 
 def _store(session: Session, version: FormVersion, answers: dict[str, Any], *, language: str,
-           idempotency_key: str | None, actor: str, at: datetime) -> Submission:
+           idempotency_key: str | None, actor: str, at: datetime) -> tuple[Submission, Event]:
+    """The new submission and its ``submitted`` event, its version already in hand (so
+    routing does not load it again)."""
     reference = next_reference(session, form_of(version).reference_prefix, at.year)
     submission = Submission(
         reference=reference, form_id=version.form_id, form_version_id=version.id,
@@ -90,10 +95,14 @@ def _store(session: Session, version: FormVersion, answers: dict[str, Any], *, l
         updated_at=at, idempotency_key=idempotency_key)
     session.add(submission)
     session.flush()
-    session.add(Event(submission_id=submission.id, kind="submitted", actor=actor, at=at,
-                      data={"reference": reference, "form_version": version.number}))
+    # Versions never change; the caller's copy (perhaps a cached, detached one) is only read,
+    # so it is set as loaded, without attaching it to this session.
+    set_committed_value(submission, "form_version", version)
+    submitted = Event(submission_id=submission.id, kind="submitted", actor=actor, at=at,
+                      data={"reference": reference, "form_version": version.number})
+    session.add(submitted)
     session.flush()
-    return submission
+    return submission, submitted
 
 
 def _link(session: Session, submission: Submission, form_id: str,

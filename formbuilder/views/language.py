@@ -11,11 +11,14 @@ from flask import Flask, g, request, session
 from schemas.i18n import SUPPORTED_LANGUAGES, base_language, translations
 
 LANGUAGE_NAMES = {"en": "English", "es": "Español", "zh": "中文"}
+# Where ``?lang=`` names a document's language, not the reader's: printing a resident's PDF
+# in Spanish must not turn the clerk's pages into Spanish.
+DOCUMENT_ENDPOINTS = frozenset({"staff.pdf"})
 
 
 def choose_language() -> str:
     asked = base_language(request.args.get("lang"))
-    if asked:
+    if asked and request.endpoint not in DOCUMENT_ENDPOINTS:
         session["lang"] = asked
         return asked
     remembered = base_language(session.get("lang"))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from babel import Locale, UnknownLocaleError
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 from werkzeug.routing import BuildError
 
+from formbuilder import timezones
 from formbuilder.views.language import current_language, gettext
 from renderers import html
 from schemas import Form
@@ -76,7 +77,8 @@ def language_note(form: Form) -> str | None:
 
 
 def when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else ""
+    """A stored (UTC) time in the city's zone, named: ``2026-12-03 12:30 CST``."""
+    return timezones.shown(moment, current_app.config.get("TIME_ZONE"))
 
 
 def register(app: Flask) -> None:

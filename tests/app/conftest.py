@@ -1,20 +1,33 @@
-"""Database fixtures: every test that touches the database runs on SQLite and on PostgreSQL.
+"""The app, its database and its people, shared by the tests of the web layer (flaskr style).
 
-Each pytest-xdist worker gets its own PostgreSQL schema, so parallel workers never see each
-other's tables. Without a reachable PostgreSQL server its tests are skipped, except under CI
-(the ``CI`` environment variable), where a missing database must fail loudly.
+Every test that touches the database runs on SQLite and on PostgreSQL. Each pytest-xdist
+worker gets its own PostgreSQL schema, so parallel workers never see each other's tables.
+Without a reachable PostgreSQL server its tests are skipped, except under CI (the ``CI``
+environment variable), where a missing database must fail loudly.
+
+Fixtures
+    db / empty_db     a migrated, empty database / one without tables, on each backend.
+    app_config        settings a module adds to the app's (override it: ``{"NOW": clock}``).
+    published_forms   the forms ``app`` publishes before the test: none unless a module
+                      overrides it (``example_forms.every_example().values()`` for all examples,
+                      read once per process).
+    app / client      the app on ``db`` and a test client (a browser with a cookie jar).
+    staff             ``staff.sign_in(email)`` through the real sign-in page, on ``client``.
+    make_form / publish_form   a small valid form, built or published.
 """
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from databases import postgresql_schema, reachable_postgresql
+from form_definitions import form_definition
 from sqlalchemy import text
+from staff import make_app
 
 import schemas
 from formbuilder.database import Database
@@ -82,27 +95,6 @@ def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         database.dispose()
 
 
-def form_definition(form_id: str = "pothole-report", prefix: str = "PW",
-                    **extra: Any) -> dict[str, Any]:
-    """A small valid form definition; ``extra`` keys are added at the top level."""
-    return {
-        "id": form_id,
-        "title": "Report a pothole",
-        "department": "Public Works",
-        "reference_prefix": prefix,
-        "schema": {
-            "type": "object",
-            "required": ["location"],
-            "properties": {
-                "location": {"type": "string", "title": "Where is it?"},
-                "photo": {"type": "string", "format": "file", "title": "Photo",
-                          "contentMediaType": "image/jpeg, image/png"},
-            },
-        },
-        **extra,
-    }
-
-
 @pytest.fixture
 def make_form() -> Callable[..., schemas.Form]:
     """Build a checked form from :func:`form_definition`'s arguments."""
@@ -134,6 +126,35 @@ def _fast_password_hashing() -> None:
     from staff import fast_hashing
 
     fast_hashing()
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    """Settings this module's app gets besides the test defaults; override to add some."""
+    return {}
+
+
+@pytest.fixture
+def published_forms() -> Iterable[schemas.Form]:
+    """The forms ``app`` publishes before the test; override to publish some."""
+    return ()
+
+
+@pytest.fixture
+def app(db: Database, tmp_path: Path, app_config: dict[str, Any],
+        published_forms: Iterable[schemas.Form]) -> Any:
+    """The app on this test's database, with ``published_forms`` published."""
+    app = make_app(db, tmp_path, **app_config)
+    with db.session() as session:
+        for form in published_forms:
+            publishing.publish(session, form)
+    return app
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    """A test client: one browser, with its own cookie jar."""
+    return app.test_client()
 
 
 @pytest.fixture

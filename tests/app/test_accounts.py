@@ -6,7 +6,7 @@ import logging
 
 import pytest
 from click.testing import CliRunner
-from conftest import form_definition
+from form_definitions import form_definition
 from staff import DEFAULT_PASSWORD, FAST_HASHER, make_app, make_staff
 
 from formbuilder import cli

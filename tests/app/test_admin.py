@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import form_definition
+from form_definitions import form_definition
 from html_checks import Page
 from staff import DEFAULT_PASSWORD, StaffActions, csrf_token, make_staff
 

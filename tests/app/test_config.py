@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from staff import make_app
 
-from formbuilder import config, webhooks
+from formbuilder import config
 from formbuilder.jobs.worker import Worker, in_process_jobs_enabled
+from formbuilder.notifiers import webhooks
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,7 @@ from html_checks import Page, sample_answers
 from sqlalchemy import select
 
 import schemas
-from formbuilder.app import create_app
 from formbuilder.models import Submission
-from formbuilder.services import publishing
 from schemas.flow import applicable_answers
 
 SINK = Path(__file__).parents[1] / "renderers" / "kitchen-sink.yaml"
@@ -24,13 +23,14 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
+@cache
+def kitchen_sink() -> schemas.Form:
+    return schemas.load(SINK)
+
+
 @pytest.fixture
-def client(db, tmp_path):
-    app = create_app({"TESTING": True, "DATABASE": db, "SECRET_KEY": "test-secret",
-                      "UPLOAD_DIR": str(tmp_path / "uploads")})
-    with db.session() as session:
-        publishing.publish(session, schemas.load(SINK))
-    return app.test_client()
+def published_forms():
+    return [kitchen_sink()]
 
 
 def _form_html(page: str) -> str:

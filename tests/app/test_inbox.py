@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
-from staff import make_app, make_staff
+from staff import make_staff
 
 import schemas
 from formbuilder.models import Submission
@@ -43,13 +43,8 @@ def forms(db):
 
 
 @pytest.fixture
-def app(db, tmp_path):
-    return make_app(db, tmp_path, NOW=lambda: T0 + timedelta(days=3))
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
+def app_config():
+    return {"NOW": lambda: T0 + timedelta(days=3)}
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +12,7 @@ from click.testing import CliRunner
 from job_handlers import empty_runs_table, job_runs
 from jobs import run_jobs
 from sqlalchemy import func, select
-from staff import StaffActions, csrf_token, make_app, make_staff
+from staff import StaffActions, csrf_token, make_staff
 
 from formbuilder.cli import main as cli
 from formbuilder.database import Database
@@ -26,9 +25,10 @@ NOW = datetime(2030, 3, 4, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture
-def app(db: Database, tmp_path: Path) -> Any:
+def app(app: Any, db: Database) -> Any:
+    """The shared app, with the table of the test job kinds' runs empty."""
     empty_runs_table(db)
-    return make_app(db, tmp_path)
+    return app
 
 
 def jobs(db: Database) -> list[Job]:

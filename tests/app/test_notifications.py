@@ -9,8 +9,9 @@ from mailforms import APPLICANT, decide, email_jobs, publish_permit, status, sub
 from sqlalchemy import select
 from staff import make_staff
 
-from formbuilder import notifications
+from formbuilder import outbox
 from formbuilder.models import Event, Job, User, utcnow
+from formbuilder.notifiers import email as notifications
 from formbuilder.services import routing, submissions
 
 
@@ -107,7 +108,7 @@ def test_enqueueing_is_idempotent_and_keyed_per_event_and_recipient(db, crew):
     with db.session() as session:
         found = submissions.get_by_reference(session, reference)
         events = session.scalars(select(Event).where(Event.submission_id == found.id)).all()
-        notifications.after_events(session, found, events)
+        outbox.after_change(session, found, events, routing.state_of(session, found))
         keys = session.scalars(select(Job.key).where(Job.kind == "email")).all()
     assert len(keys) == 3
     first = events[0].id

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
-from staff import csrf_token, make_app, make_staff
+from staff import csrf_token, make_staff
 
 import schemas
 from formbuilder.models import Event, Submission
@@ -18,16 +18,6 @@ ROUTING = [
     {"step": "Dispatch review", "assign": "dispatch", "due": "2 days"},
     {"step": "Supervisor approval", "assign": "supervisor"},
 ]
-
-
-@pytest.fixture
-def app(db, tmp_path):
-    return make_app(db, tmp_path)
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 def definition(**extra):

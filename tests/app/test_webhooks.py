@@ -17,9 +17,10 @@ from jobs import run_jobs
 from sqlalchemy import func, select
 from staff import make_app, make_staff
 
-from formbuilder import webhooks
+from formbuilder import outbox
 from formbuilder.files.storage import LocalStorage
 from formbuilder.models import Attachment, Event, Job, Submission, utcnow
+from formbuilder.notifiers import webhooks
 from formbuilder.services import routing
 from formbuilder.services.submissions import create_submission
 
@@ -173,7 +174,7 @@ def test_enqueueing_the_same_events_again_adds_no_delivery(db, publish_form, rec
     with db.session() as session:
         submission = session.scalars(select(Submission)).one()
         events = session.scalars(select(Event)).all()
-        webhooks.enqueue_for(session, submission, events)
+        outbox.after_change(session, submission, events, routing.state_of(session, submission))
         assert session.scalar(select(func.count()).select_from(Job)
                               .where(Job.kind == "webhook")) == 1
 

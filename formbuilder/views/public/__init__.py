@@ -29,14 +29,16 @@ from flask import (
 )
 from sqlalchemy.orm import Session
 
-from formbuilder import notifications
+from formbuilder.files.uploads import download_name
 from formbuilder.models import Attachment, Draft, FormVersion, Submission
+from formbuilder.notifiers import email as email_notifier
 from formbuilder.services import catalogue as catalogue_search
 from formbuilder.services import drafts, publishing, routing, submissions
-from formbuilder.services.attachments import store_uploads
+from formbuilder.services.attachments import recheck, store_uploads
 from formbuilder.views.csrf import CsrfForm as CsrfForm
 from formbuilder.views.csrf import csrf_form as _csrf_form
 from formbuilder.views.language import current_language, gettext
+from formbuilder.views.public import funnel
 from renderers import html
 from renderers.wtforms import answers_from_post
 from schemas import Form
@@ -134,11 +136,27 @@ def _on_page(error: FieldError, fields: list) -> bool:
     return any(field.path == top for field in fields)
 
 
+def _readable(db: Session, form_id: str, found: Attachment | None) -> bool:
+    """Whether this browser may see an upload: one its own draft uploaded, or one of the
+    submission whose return it is answering. Attachment ids are not secrets (they travel in
+    receipts and can be typed into any answer), so the id alone proves nothing."""
+    if found is None or found.form_id != form_id:
+        return False
+    draft, _ = _draft(db, form_id)
+    if draft is None:
+        return False
+    if found.submission_id is None:
+        return found.draft_id == draft.id
+    answering = _answering(db, form_id) if form_id in session.get("answering", {}) else None
+    return answering is not None and found.submission_id == answering[0].id
+
+
 def _attachments(db: Session, form_id: str) -> Any:
     def describe(attachment_id: str) -> dict[str, Any] | None:
         found = db.get(Attachment, attachment_id)
-        if found is None or found.form_id != form_id:
+        if not _readable(db, form_id, found):
             return None
+        assert found is not None
         url = url_for("public.attachment", form_id=form_id, attachment_id=found.id)
         image = found.media_type.startswith("image/")
         return {"name": found.file_name, "size": found.size, "media_type": found.media_type,
@@ -193,6 +211,8 @@ def page(form_id: str, number: int) -> Any:
             abort(404)
         answers = dict(draft.answers) if draft else {}
         if request.method == "GET":
+            if draft is not None:
+                funnel.reached(db, form_id, draft, index)
             return _render_page(db, form, index, answers, [])
         return _post_page(db, version, form, index, draft, token, answers)
 
@@ -206,20 +226,25 @@ def _post_page(db: Session, version: FormVersion, form: Form, index: int, draft:
         notice = gettext("For your security, check your answers on this page and continue "
                          "again. Nothing you typed has been lost.")
         return _render_page(db, form, index, answers, [], status=400, notice=notice)
-    upload_errors = store_uploads(db, current_app.extensions["storage"], form, fields,
-                                  request.files, answers, lang=current_language(),
-                                  limit=current_app.config["MAX_UPLOAD_BYTES"])
     if draft is None:
         draft, token = drafts.start_draft(db, version, current_language())
         _remember(form.id, token)
+    upload_errors = store_uploads(db, current_app.extensions["storage"], form, fields,
+                                  request.files, answers, lang=current_language(),
+                                  limit=current_app.config["MAX_UPLOAD_BYTES"],
+                                  draft_id=draft.id,
+                                  max_pixels=current_app.config.get("MAX_IMAGE_PIXELS"))
+    funnel.reached(db, form.id, draft, index)
     drafts.save_answers(db, draft, answers, index)
     if result.action:
         return _render_page(db, form, index, answers, [])
     if "_save" in request.form:
         return redirect(url_for("public.saved", form_id=form.id))
     relevant = applicable_answers(form, answers)
-    errors = [e for e in form.validate(relevant, current_language()) if _on_page(e, fields)]
-    errors += upload_errors
+    refused = {e.path for e in upload_errors}
+    # A refused file explains its question's missing answer better than "Select a file".
+    errors = upload_errors + [e for e in form.validate(relevant, current_language())
+                              if _on_page(e, fields) and e.path not in refused]
     if errors:
         return _render_page(db, form, index, answers, errors, status=400)
     if request.args.get("change") == "1":
@@ -228,6 +253,16 @@ def _post_page(db: Session, version: FormVersion, form: Form, index: int, draft:
     if following is None:
         return redirect(url_for("public.check", form_id=form.id))
     return redirect(url_for("public.page", form_id=form.id, number=following + 1))
+
+
+def _problems(db: Session, form: Form, answers: Mapping[str, Any],
+              lang: str) -> list[FieldError]:
+    """What stops these answers being sent: the schema's judgement, and the draft's files
+    judged again by this version (a newer one may refuse a file uploaded under an older)."""
+    refused = recheck(db, form, answers, lang=lang,
+                      limit=current_app.config["MAX_UPLOAD_BYTES"])
+    paths = {e.path for e in refused}
+    return refused + [e for e in form.validate(answers, lang) if e.path not in paths]
 
 
 def _idempotency_key(token: str) -> str:
@@ -242,7 +277,7 @@ def check(form_id: str) -> Any:
             return redirect(url_for("public.start", form_id=form_id))
         lang = current_language()
         answers = applicable_answers(form, draft.answers)
-        errors = form.validate(answers, lang)
+        errors = _problems(db, form, answers, lang)
         summary = html.render_check_answers(
             form, answers, lang, attachments=_attachments(db, form_id),
             change_url=lambda page, path: url_for("public.page", form_id=form_id,
@@ -273,14 +308,16 @@ def submit(form_id: str) -> Any:
         if draft is None or token is None or key != _idempotency_key(token):
             return redirect(url_for("public.check", form_id=form_id))
         answers = applicable_answers(form, draft.answers)
-        if form.validate(answers, current_language()):
+        if _problems(db, form, answers, current_language()):
             return redirect(url_for("public.check", form_id=form_id))
-        answering = _answering(db, form_id)
-        if answering is not None:
+        if form_id in session.get("answering", {}):
+            answering = _answering(db, form_id)
+            if answering is None:  # answered meanwhile, perhaps from another browser
+                return _already_sent(db, draft, form_id)
             return _resubmit(db, draft, answering, answers, key)
         created, _ = submissions.create_submission(
             db, version, answers, language=current_language(), idempotency_key=key,
-            attachment_ids=list(drafts.attachment_ids(answers)))
+            attachment_ids=drafts.own_uploads(db, draft, answers))
         drafts.delete_draft(db, draft)
         reference = created.reference
     remaining = dict(session.get("drafts", {}))
@@ -321,7 +358,7 @@ def saved(form_id: str) -> Any:
             email = request.form.get("email", "").strip()[:320]
             error = _resume_email_error(email)
             if error is None:
-                notifications.send_resume_link(db, draft, token, email,
+                email_notifier.send_resume_link(db, draft, token, email,
                                                lang=current_language(),
                                                secret_key=current_app.config["SECRET_KEY"])
                 sent_to = email
@@ -342,13 +379,29 @@ def _resume_email_error(email: str) -> str | None:
     return None
 
 
-@blueprint.route("/resume/<token>")
+@blueprint.route("/resume/<token>", methods=["GET", "POST"])
 def resume(token: str) -> Any:
+    """A "continue later" link. Opening it asks first (a GET changes nothing, so a mail
+    scanner that follows links spends nothing), and says so when this browser already has
+    answers of its own for the form: anyone can email anyone a link, so a link must never
+    silently replace them. Continuing gives the draft a new secret held by this browser
+    alone, so the link, and whoever else holds it, can no longer read what is typed next."""
     with _db().session() as db:
         draft = drafts.load_draft(db, token)
         if draft is None:
             return render_template("public/expired.html"), 404
-        _remember(draft.form_id, token)
+        form = publishing.form_of(draft.form_version)
+        own, own_token = _draft(db, draft.form_id)
+        if own is not None and own_token == token:
+            return redirect(url_for("public.page", form_id=draft.form_id,
+                                    number=draft.page + 1))
+        if request.method == "GET":
+            return render_template("public/resume.html", form=form, csrf=_csrf_form(),
+                                   replaces=own is not None, token=token)
+        if not _csrf_form(request.form).validate():
+            abort(400)
+        _remember(draft.form_id, drafts.rotate(db, draft))
+        _forget_answering(draft.form_id)
         return redirect(url_for("public.page", form_id=draft.form_id, number=draft.page + 1))
 
 
@@ -357,13 +410,15 @@ def attachment(form_id: str, attachment_id: str) -> Any:
     """A file the resident uploaded, only to the browser whose draft holds it."""
     with _db().session() as db:
         draft, _ = _draft(db, form_id)
-        found = db.get(Attachment, attachment_id)
-        if draft is None or found is None or found.form_id != form_id \
+        found = db.get(Attachment, attachment_id[:40])
+        if draft is None or not _readable(db, form_id, found) \
                 or attachment_id not in drafts.attachment_ids(draft.answers):
             abort(404)
+        assert found is not None
         stream = current_app.extensions["storage"].open(found.storage_key)
         image = found.media_type in ("image/jpeg", "image/png", "image/gif", "image/webp")
-        return send_file(stream, mimetype=found.media_type, download_name=found.file_name,
+        return send_file(stream, mimetype=found.media_type,
+                         download_name=download_name(found.file_name, found.media_type),
                          as_attachment=not image, max_age=0)
 
 
@@ -395,17 +450,13 @@ def _email_matches(submission: Submission, email: str) -> bool:
 
 def _tracked(db: Session, submission: Submission) -> dict[str, Any]:
     """What /track tells the resident: steps, outcomes and the comments meant for them, never
-    who on the staff acted."""
+    who on the staff acted, and never the link that changes the answers: anyone who knows an
+    email address can ask /track, so that link travels only by email to the applicant."""
     events = routing.history(db, submission)
     form = publishing.form_of(submission.form_version)
-    returned = routing.open_return(events) if submission.status == "returned" else None
-    link = None
-    if returned is not None:
-        token = routing.return_token(submission, returned, current_app.config["SECRET_KEY"])
-        link = url_for("public.returned", token=token)
     return {"reference": submission.reference, "status": submission.status,
             "created_at": submission.created_at, "form": form,
-            "steps": routing.step_runs(form, events, submission.status), "return_link": link}
+            "steps": routing.step_runs(form, events, submission.status)}
 
 
 # --- Return for changes: the resident answers a staff member's return ----------------------
@@ -447,16 +498,25 @@ def returned(token: str) -> Any:
     return redirect(url_for("public.check", form_id=form.id))
 
 
-def _answering(db: Session, form_id: str) -> tuple[Submission, str] | None:
-    """The submission this browser's draft of the form answers a return for, if any."""
+def _answering(db: Session, form_id: str) -> tuple[Submission, Any] | None:
+    """The submission this browser's draft of the form answers a return for, and the
+    ``returned`` event its link names, while that return is still open."""
     token = session.get("answering", {}).get(form_id)
     if not token:
         return None
-    opened = _open_return(db, token)
-    if opened is None:
-        _forget_answering(form_id)
-        return None
-    return opened[0], token
+    return _open_return(db, token)
+
+
+def _already_sent(db: Session, draft: Draft | None, form_id: str) -> tuple[str, int]:
+    """The return this browser answered was answered already: nothing more is sent, and this
+    browser's copy of the changed answers is let go."""
+    if draft is not None:
+        drafts.delete_draft(db, draft)
+    _forget_answering(form_id)
+    remaining = dict(session.get("drafts", {}))
+    remaining.pop(form_id, None)
+    session["drafts"] = remaining
+    return render_template("public/already_sent.html"), 409
 
 
 def _forget_answering(form_id: str) -> None:
@@ -465,11 +525,20 @@ def _forget_answering(form_id: str) -> None:
     session["answering"] = remaining
 
 
-def _resubmit(db: Session, draft: Draft, answering: tuple[Submission, str],
+def _resubmit(db: Session, draft: Draft, answering: tuple[Submission, Any],
               answers: Mapping[str, Any], key: str) -> Any:
-    """Send the changed answers into the same submission (same reference), not a new one."""
-    found, _ = answering
-    routing.resubmit(db, found, answers)
+    """Send the changed answers into the same submission (same reference), not a new one.
+
+    The link is spent under the submission's lock: when two browsers send at once, one
+    resubmits and the other is told its answers were already sent.
+    """
+    found, event = answering
+    try:
+        with db.begin_nested():
+            routing.resubmit(db, found, answers, answering=event.id,
+                             attachment_ids=drafts.own_uploads(db, draft, answers))
+    except routing.AlreadyAnswered:
+        return _already_sent(db, draft, found.form_id)
     drafts.delete_draft(db, draft)
     form_id, reference = found.form_id, found.reference
     _forget_answering(form_id)

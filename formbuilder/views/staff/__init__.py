@@ -34,6 +34,7 @@ from formbuilder.views.auth import current_user, now, staff_required
 from formbuilder.views.csrf import csrf_form
 from formbuilder.views.language import current_language, gettext
 from renderers import html
+from schemas.i18n import base_language
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -282,12 +283,17 @@ def attachment(reference: str, attachment_id: str) -> Any:
 @blueprint.route("/submissions/<reference>/pdf")
 @staff_required
 def pdf(reference: str) -> Any:
-    """The submission's archival PDF, drawn once per change of its history (then cached)."""
+    """The submission's archival PDF, drawn once per change of its history and language
+    (then cached): ``?lang=`` picks English or any catalogue language, the resident's by
+    default, so a clerk can read what a Spanish-speaking resident was shown, or print it in
+    English for the file."""
     user = _user()
+    lang = base_language(request.args.get("lang"))
     with _db().session(readonly=True) as db:
         found = _load(db, reference, user, "view")
         data = documents.submission_pdf(db, current_app.extensions["storage"], found,
-                                        city_name=current_app.config["CITY_NAME"])
+                                        city_name=current_app.config["CITY_NAME"], lang=lang,
+                                        time_zone=current_app.config["TIME_ZONE"])
         name = found.reference
     response = current_app.response_class(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{name}.pdf"'

@@ -1,10 +1,13 @@
-"""Signed webhooks: a form's news POSTed as JSON to the city's other systems.
+"""Signed webhooks, the ``webhooks`` notifier: a form's news POSTed as JSON to the city's other
+systems.
 
 A form file lists the addresses (``webhooks: [{url, on: [submit, decision]}]``); the secret
 that signs every delivery comes from ``FORMBUILDER_WEBHOOK_SECRET``, so a form file can be
-shared without it. Deliveries are jobs: :func:`enqueue_for` writes them in the transaction
-that records what happened, with the body fixed then, so every retry sends the same bytes under
-the same ``Idempotency-Key`` and a receiver can tell a repeat from news.
+shared without it. Deliveries are jobs: ``formbuilder.outbox`` hands each change to
+:func:`enqueue_deliveries`, which writes them in the transaction that records what happened,
+with the body fixed then (the status is the state the change led to, never replayed here),
+so every retry sends the same bytes under the same ``Idempotency-Key`` and a receiver can tell
+a repeat from news.
 
 The address guard exists because whoever edits a form file chooses where the server sends
 requests: without it a form could make the server call its own cloud's metadata service or an
@@ -41,7 +44,7 @@ from sqlalchemy.orm import Session
 import schemas
 from formbuilder.jobs import JobContext, Refused, Retry, enqueue, handler
 from formbuilder.models import ATTACHMENT_ID_PREFIX, Attachment, Event, Submission
-from formbuilder.services.publishing import form_of
+from formbuilder.notifiers import Change, notifier
 from schemas.webhooks import url_problem
 
 KIND = "webhook"
@@ -96,17 +99,16 @@ class Settings:
 # --- Enqueueing ---------------------------------------------------------------------------
 
 
-def enqueue_for(session: Session, submission: Submission, events: Sequence[Event]) -> int:
-    """Queue a delivery to each of the form's webhooks that wants one of ``events``, in the
-    caller's transaction; returns how many were queued. Calling it twice for the same events
-    queues nothing more (each delivery's job key names its event and address)."""
-    form = form_of(submission.form_version)
-    wanted = [e for e in events if e.kind in TRIGGERS]
+@notifier("webhooks")
+def enqueue_deliveries(session: Session, change: Change) -> None:
+    """Queue a delivery to each of the form's webhooks that wants one of the change's events,
+    in the caller's transaction. Handing it the same events twice queues nothing more (each
+    delivery's job key names its event and address)."""
+    form, submission = change.form, change.submission
+    wanted = [e for e in change.events if e.kind in TRIGGERS]
     if not form.webhooks or not wanted:
-        return 0
-    from formbuilder.services.routing import state_of
-
-    status = state_of(session, submission).status
+        return
+    status = change.state.status
     answers = describe_files(submission.answers or {}, _files_of(session, submission))
     # (the `on` that wants it, its type, the event it tells of, whether it is the outcome)
     # An approval with no step (routing whose every step was skipped) is only the outcome.
@@ -115,7 +117,6 @@ def enqueue_for(session: Session, submission: Submission, events: Sequence[Event
     decided = [e for e in wanted if e.kind in FINAL]
     if status in FINAL and decided:
         news.append(("decision", f"submission.{status}", decided[-1], True))
-    queued = 0
     for on, kind, event, outcome in news:
         delivery = f"fb_evt_{event.id}" + ("_outcome" if outcome else "")
         body = _body(delivery, kind, event, submission, status, answers, form)
@@ -126,8 +127,6 @@ def enqueue_for(session: Session, submission: Submission, events: Sequence[Event
                                     "reference": submission.reference, "body": body},
                     key=job_key(submission.reference, delivery, hook.url),
                     max_attempts=MAX_ATTEMPTS)
-            queued += 1
-    return queued
 
 
 def job_key(reference: str, delivery: str, url: str) -> str:

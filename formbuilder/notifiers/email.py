@@ -1,10 +1,10 @@
-"""Who is told what, by email, when a submission's history grows.
+"""Who is told what, by email, when a submission's history grows: the ``email`` notifier.
 
-:func:`after_events` is called in the same transaction as the events it is given (by
-``create_submission`` for ``submitted`` and by ``routing._append`` for everything routing
-appends), so the email jobs it enqueues commit with the change that causes them, or not at
-all. One job per (event, recipient), keyed ``email:<event id>:<recipient>``: calling it twice
-for the same events enqueues nothing more. The job renders the message when it runs.
+:func:`enqueue_emails` is handed each change by ``formbuilder.outbox`` in the transaction that
+appends its events, so the email jobs it enqueues commit with the change that causes them, or
+not at all. One job per (event, recipient), keyed ``email:<event id>:<recipient>``: handing it
+the same events twice enqueues nothing more. The job renders the message when it runs
+(``formbuilder.mail``).
 
 Residents are told what concerns them (receipt, decision, return for changes) when the form
 has an ``applicant_email``; staff get a new-task email for every step that starts (everyone
@@ -16,17 +16,16 @@ of their event: ``applicant``, ``assignees``, a role, or an email address.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import schemas
-from formbuilder import webhooks
 from formbuilder.jobs import enqueue
 from formbuilder.models import Draft, Event, Membership, Submission, User
-from formbuilder.services.publishing import form_of
+from formbuilder.notifiers import Change, notifier
 
 STAFF_LANGUAGE = "en"
 KEY_LENGTH = 255
@@ -47,17 +46,14 @@ STAFF_KINDS = {"on_submit": "notice", "on_decision": "notice", "on_return": "not
                "on_overdue": "reminder"}
 
 
-def after_events(session: Session, submission: Submission, events: Sequence[Event]) -> None:
-    """Enqueue the emails (and webhooks) the new ``events`` call for; events must be flushed."""
-    if not events:
-        return
-    form = form_of(submission.form_version)
-    for event in events:
-        for recipient, kind, lang in _emails(session, form, submission, event, events):
+@notifier("email")
+def enqueue_emails(session: Session, change: Change) -> None:
+    """Enqueue the emails the change's new events call for."""
+    for event in change.events:
+        for recipient, kind, lang in _emails(session, change, event):
             enqueue(session, "email", {"event": event.id, "to": recipient, "kind": kind,
                                        "lang": lang}, key=email_key(str(event.id), recipient),
                     max_attempts=EMAIL_MAX_ATTEMPTS)
-    webhooks.enqueue_for(session, submission, events)
 
 
 def send_resume_link(session: Session, draft: Draft, token: str, address: str, *,
@@ -93,9 +89,9 @@ def holders(session: Session, role: str) -> list[str]:
         .where(Membership.role == role, User.active.is_(True)).order_by(User.email)))
 
 
-def _emails(session: Session, form: schemas.Form, submission: Submission, event: Event,
-            batch: Sequence[Event]) -> Iterator[tuple[str, str, str]]:
+def _emails(session: Session, change: Change, event: Event) -> Iterator[tuple[str, str, str]]:
     """(recipient, kind, language) for one event, each recipient once."""
+    form, submission = change.form, change.submission
     data: Mapping[str, Any] = event.data or {}
     found: list[tuple[str, str, str]] = []
     if event.kind == "submitted":
@@ -104,8 +100,7 @@ def _emails(session: Session, form: schemas.Form, submission: Submission, event:
         roles = data.get("roles") or _step_roles(form, data.get("step"))
         found = [(email, "task", STAFF_LANGUAGE) for role in roles
                  for email in holders(session, str(role))]
-    elif event.kind == "rejected" or (event.kind == "approved" and _finished(submission, event,
-                                                                             batch)):
+    elif event.kind == "rejected" or (event.kind == "approved" and _finished(change, event)):
         found = _notify(session, form, submission, "on_decision", data.get("step"))
     elif event.kind == "returned":
         found = _notify(session, form, submission, "on_return", data.get("step"))
@@ -147,10 +142,11 @@ def _step_roles(form: schemas.Form, step: Any) -> tuple[str, ...]:
     return ()
 
 
-def _finished(submission: Submission, event: Event, batch: Sequence[Event]) -> bool:
+def _finished(change: Change, event: Event) -> bool:
     """An approval tells the applicant only when it is the one that approved the whole
-    submission: the last approval of its batch, with no step started after it."""
-    if submission.status != "approved":
+    submission: the last approval of its change, with no step started after it."""
+    if change.state.status != "approved":
         return False
+    batch = list(change.events)
     later = batch[batch.index(event) + 1:] if event in batch else []
     return not any(e.kind in ("approved", "step_started") for e in later)
