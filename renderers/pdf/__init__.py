@@ -59,19 +59,20 @@ DECISION_WORDS = {
 def submission_html(form: Form, answers: Mapping[str, Any] | None, *, lang: str,
                     reference: str, submitted_at: datetime, version_number: int,
                     city_name: str, attachments: Mapping[str, AttachmentInfo] | None = None,
-                    history: Sequence[HistoryRow] = ()) -> str:
-    """The HTML ``render_submission`` prints (for tests and the benchmark's baseline)."""
+                    history: Sequence[HistoryRow] = (), time_zone: str = "UTC") -> str:
+    """The HTML ``render_submission`` prints (for tests and the benchmark's baseline); times
+    are shown in ``time_zone`` (an IANA name), named."""
     files = dict(attachments or {})
     title = form.title.get(lang)
     department = form.department.get(lang) if form.department else ""
     return render_html(
         "submission.html", lang,
         city_name=city_name, department=department, form_title=title, reference=reference,
-        submitted=moment(submitted_at, lang), submitted_iso=submitted_at.isoformat(),
+        submitted=moment(submitted_at, lang, time_zone), submitted_iso=submitted_at.isoformat(),
         version_number=version_number,
         sections=PrintedAnswers(form, answers, lang, files).sections(),
         files=file_rows(form, answers, files),
-        history=[_history_view(form, row, lang) for row in history],
+        history=[_history_view(form, row, lang, time_zone) for row in history],
         meta_title=f"{title} – {reference}",
         meta_subject=gettext(lang, "Submission %(reference)s to %(department)s, %(city)s",
                              reference=reference, department=department or title,
@@ -84,13 +85,14 @@ def render_submission(form: Form, answers: Mapping[str, Any] | None, *, lang: st
                       city_name: str, attachments: Mapping[str, AttachmentInfo] | None = None,
                       history: Sequence[HistoryRow] = (),
                       fetch_attachment: FetchAttachment | None = None,
-                      fetcher: SafeFetcher | None = None) -> bytes:
+                      fetcher: SafeFetcher | None = None, time_zone: str = "UTC") -> bytes:
     """The submission's archival PDF; ``fetch_attachment(id)`` gives a stored file's bytes
     (only images are ever asked for, to embed them). Pass ``fetcher`` to see what was
     fetched."""
     html = submission_html(form, answers, lang=lang, reference=reference,
                            submitted_at=submitted_at, version_number=version_number,
-                           city_name=city_name, attachments=attachments, history=history)
+                           city_name=city_name, attachments=attachments, history=history,
+                           time_zone=time_zone)
     fetcher = fetcher or SafeFetcher(fetch_attachment)
     return write_pdf(html, fetcher=fetcher,
                      attachments=[answers_attachment(dict(answers or {}), fetcher)])
@@ -124,12 +126,12 @@ def render_blank(form: Form, *, lang: str, city_name: str,
     return write_pdf(blank_html(form, lang=lang, city_name=city_name), fetcher=fetcher)
 
 
-def _history_view(form: Form, row: HistoryRow, lang: str) -> dict[str, str]:
+def _history_view(form: Form, row: HistoryRow, lang: str, time_zone: str) -> dict[str, str]:
     step = step_name(form, row.step, lang)
     person = row.actor if row.actor not in ("resident", "system") else {
         "resident": gettext(lang, "The applicant"), "system": gettext(lang, "Automatic")}[row.actor]
     if row.role and row.role != row.actor:
         person = gettext(lang, "%(person)s for %(role)s", person=person, role=row.role)
-    return {"step": step, "person": person, "time": moment(row.at, lang),
+    return {"step": step, "person": person, "time": moment(row.at, lang, time_zone),
             "decision": gettext(lang, DECISION_WORDS.get(row.kind, row.kind)),
             "comment": row.comment or ""}

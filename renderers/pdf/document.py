@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 from babel.dates import format_datetime
@@ -75,14 +76,18 @@ def _css_string(text: str) -> str:
                          f"\\{ord(ch):06x}" for ch in text) + '"'
 
 
-def moment(at: datetime | None, lang: str | None) -> str:
-    """A time as the reader writes it, in UTC, saying so (the history is kept in UTC)."""
+def moment(at: datetime | None, lang: str | None, time_zone: str | None = None) -> str:
+    """A time as the reader writes it, in the city's zone and naming it ("CST"): the history
+    is kept in UTC, but a clerk phoning a resident reads the city's clock. A numeric
+    abbreviation ("-03") names nothing, so the zone's IANA name stands in for it."""
     if at is None:
         return ""
     at = at if at.tzinfo else at.replace(tzinfo=UTC)
-    shown = format_datetime(at.astimezone(UTC), format="medium", tzinfo=UTC,
-                            locale=_locale(lang))
-    return f"{shown} UTC"
+    name = time_zone or "UTC"
+    zone = ZoneInfo(name)
+    shown = format_datetime(at, format="medium", tzinfo=zone, locale=_locale(lang))
+    short = at.astimezone(zone).tzname() or ""
+    return f"{shown} {short if short and short[0] not in '+-' else name}"
 
 
 def answers_attachment(answers: Mapping[str, Any], fetcher: SafeFetcher) -> Attachment:
