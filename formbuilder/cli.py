@@ -276,7 +276,9 @@ def _purge(app: Flask, database: Database, now: datetime, dry_run: bool) -> None
               help="Print this submission (its reference) instead of a blank form.")
 @click.option("--output", "-o", required=True, type=click.Path(path_type=Path),
               help="Where to write the PDF.")
-@click.option("--lang", default=None, help="Language of a blank form (default: the form's).")
+@click.option("--lang", default=None,
+              help="Language of the PDF (default: the form's, or the resident's for a "
+                   "submission).")
 @click.option("--version", "version_number", default=None, type=int,
               help="Version of the form to print (default: the newest).")
 def pdf(form_id: str | None, reference: str | None, output: Path, lang: str | None,
@@ -304,6 +306,7 @@ def _pdf_bytes(app: Flask, form_id: str | None, reference: str | None, lang: str
                version_number: int | None, city: str) -> bytes:
     from formbuilder.services import documents
     from formbuilder.services.submissions import get_by_reference
+    from schemas.i18n import base_language
 
     with app.extensions["db"].session() as session:
         if reference:
@@ -312,7 +315,8 @@ def _pdf_bytes(app: Flask, form_id: str | None, reference: str | None, lang: str
                 click.echo(f"No submission has the reference {reference.strip()!r}.", err=True)
                 sys.exit(1)
             data = documents.submission_pdf(session, app.extensions["storage"], found,
-                                            city_name=city)
+                                            city_name=city, lang=base_language(lang),
+                                            time_zone=app.config["TIME_ZONE"])
         else:
             try:
                 form = documents.form_to_print(session, str(form_id), version_number)

@@ -37,7 +37,7 @@ DOMAIN = "formbuilder"
 # Call names whose string arguments are msgids, with how many (ngettext has two).
 # ``gettext(lang, "...")`` and ``gettext("...")`` are both found: the first string literals
 # among the positional arguments are taken, whatever comes before them.
-KEYWORDS = {"gettext": 1, "_": 1, "_t": 1, "N_": 1, "ngettext": 2, "_n": 2}
+KEYWORDS = {"gettext": 1, "_": 1, "_t": 1, "N_": 1, "Words": 1, "ngettext": 2, "_n": 2}
 # Where msgids are looked for, relative to the project root.
 SOURCE_PACKAGES = ("schemas", "renderers", "workflows", "formbuilder")
 
@@ -55,6 +55,30 @@ def N_(message: str) -> str:
     invisible to the extractor unless its literal is wrapped in ``N_`` where it is written.
     """
     return message
+
+
+class Words(str):
+    """An English sentence that keeps its msgid and parameters.
+
+    Code without a request (services, the command line) raises or returns it and it reads as
+    plain English; a page says it in the reader's language with ``gettext(lang, words.msgid,
+    **words.params)``, without the service knowing who reads it.
+    """
+
+    msgid: str
+    params: dict[str, object]
+
+    def __new__(cls, msgid: str, /, **params: object) -> Words:
+        self = super().__new__(cls, msgid % params if params else msgid)
+        self.msgid, self.params = msgid, params
+        return self
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_words, (self.msgid, self.params))
+
+
+def _words(msgid: str, params: dict[str, object]) -> Words:
+    return Words(msgid, **params)
 
 
 def base_language(code: str | None) -> str | None:

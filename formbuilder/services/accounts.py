@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from formbuilder.models import Membership, User, utcnow
 from schemas.emails import is_email
+from schemas.i18n import Words
 
 _log = logging.getLogger(__name__)
 
@@ -68,17 +69,19 @@ def normal_email(email: str) -> str:
 def password_problem(password: str) -> str | None:
     """Why this password may not be used, or ``None`` when it is fine."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return (f"The password must be at least {MIN_PASSWORD_LENGTH} characters long. "
-                "A few unrelated words make a long password that is easy to remember.")
+        return Words("The password must be at least %(num)s characters long. A few "
+                     "unrelated words make a long password that is easy to remember.",
+                     num=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
-        return f"The password must be at most {MAX_PASSWORD_LENGTH} characters long."
+        return Words("The password must be at most %(num)s characters long.",
+                     num=MAX_PASSWORD_LENGTH)
     folded = password.lower()
     squeezed = re.sub(r"[\s_-]+", "", folded)
     if (folded in COMMON_PASSWORDS or squeezed in COMMON_PASSWORDS or len(set(folded)) <= 2
             or any(folded == unit * (len(folded) // len(unit)) + unit[:len(folded) % len(unit)]
                    for unit in _COMMON_UNITS)):
-        return ("This password is one of the most common passwords, which are the first ones "
-                "attackers try. Choose another one.")
+        return Words("This password is one of the most common passwords, which are the "
+                     "first ones attackers try. Choose another one.")
     return None
 
 
@@ -120,10 +123,10 @@ def parse_roles(text: str | Iterable[str]) -> list[str]:
         if not role:
             continue
         if not ROLE_PATTERN.match(role):
-            raise AccountError(
-                f"“{piece.strip()[:100]}” is not a role name. A role is written in lower-case "
-                "letters, digits and dashes, like public-works-supervisor, exactly as the "
-                "form's routing names it.")
+            raise AccountError(Words(
+                "“%(role)s” is not a role name. A role is written in lower-case letters, "
+                "digits and dashes, like public-works-supervisor, exactly as the form's "
+                "routing names it.", role=piece.strip()[:100]))
         if role not in roles:
             roles.append(role)
     return roles
@@ -146,13 +149,15 @@ def create_user(session: Session, email: str, *, name: str = "", roles: Iterable
     """A new active staff member; without a password they can only use single sign-on."""
     email = normal_email(email)
     if not is_email(email):  # the check forms and the mail job use: staff get their emails
-        raise AccountError(f"“{email[:100]}” is not an email address. Write it like "
-                           "name@city.gov.")
+        raise AccountError(Words("“%(email)s” is not an email address. Write it like "
+                                 "name@city.gov.", email=email[:100]))
     name = " ".join(name.split())
     if len(name) > 200:
-        raise AccountError("The name must be at most 200 characters long.")
+        raise AccountError(Words("The name must be at most %(num)s characters long.",
+                                 num=200))
     if session.scalar(select(func.count()).select_from(User).where(User.email == email)):
-        raise AccountError(f"There is already an account for {email}.")
+        raise AccountError(Words("There is already an account for %(email)s.",
+                                 email=email))
     user = User(email=email, name=name, is_admin=admin, active=True,
                 password_hash=hash_password(password) if password is not None else None,
                 created_at=now or utcnow())

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from formbuilder.models import ApiToken, utcnow
+from schemas.i18n import Words
 
 SCOPES = ("read", "decide", "submit")
 PREFIX = "fbt_"
@@ -42,9 +43,10 @@ def create(session: Session, name: str, scopes: Iterable[str], *, by: str,
     name = " ".join(name.split())[:100]
     wanted = sorted(set(scopes), key=SCOPES.index) if set(scopes) <= set(SCOPES) else None
     if not name:
-        raise TokenError("Give the token a name: the integration that will use it.")
+        raise TokenError(Words("Give the token a name: the integration that will use it."))
     if not wanted:
-        raise TokenError(f"Choose at least one scope of {', '.join(SCOPES)}.")
+        raise TokenError(Words("Choose at least one scope of %(scopes)s.",
+                               scopes=", ".join(SCOPES)))
     token = PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(name=name, token_hash=digest(token), prefix=token[:10],
                    scopes=" ".join(wanted), created_by=by, created_at=now or utcnow())

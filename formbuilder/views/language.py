@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Flask, g, request, session
 
-from schemas.i18n import SUPPORTED_LANGUAGES, base_language, translations
+from schemas.i18n import SUPPORTED_LANGUAGES, Words, base_language, translations
 
 LANGUAGE_NAMES = {"en": "English", "es": "Español", "zh": "中文"}
 # Where ``?lang=`` names a document's language, not the reader's: printing a resident's PDF
@@ -35,6 +35,13 @@ def gettext(message: str, **params: object) -> str:
     """The message in the request's language, with ``%(name)s`` placeholders filled."""
     text = translations(current_language()).gettext(message)
     return text % params if params else text
+
+
+def say(text: str) -> str:
+    """A service's :class:`~schemas.i18n.Words` (or any msgid) in the request's language."""
+    if isinstance(text, Words):
+        return gettext(text.msgid, **text.params)
+    return gettext(text)
 
 
 def _template_gettext(message: str) -> str:

@@ -99,8 +99,8 @@ def test_the_audit_log_records_and_filters_staff_actions(db, app, staff):
     staff.sign_in("ada@city.gov")
     client.get(f"/staff/submissions/{reference}")
     page = client.get("/staff/admin/audit?actor=pat@city.gov").get_data(as_text=True)
-    assert "<td>refused</td>" in page and reference in page
-    assert "<td>sign_in_failed</td>" not in page
+    assert "<td>Refused a page</td>" in page and reference in page
+    assert "<td>Sign-in refused</td>" not in page
     csv_text = client.get("/staff/admin/audit.csv?action=viewed").get_data(as_text=True)
     assert reference in csv_text and "ada@city.gov" in csv_text
     assert "Enter a date like" in client.get("/staff/admin/audit?from=soon").get_data(

@@ -11,6 +11,7 @@ from formbuilder.jobs import queue
 from formbuilder.models import Job
 from formbuilder.views.auth import admin_required, current_user, now
 from formbuilder.views.csrf import csrf_form
+from formbuilder.views.language import gettext
 
 blueprint = Blueprint("jobs", __name__, url_prefix="/staff/admin/jobs")
 
@@ -48,7 +49,8 @@ def retry(job_id: int) -> Any:
         user = current_user()
         current_app.logger.info("%s retried job %s (%s)", user.email if user else "?", job_id,
                                 kind)
-        flash(f"Job {job_id} ({kind}) will run again shortly.")
+        flash(gettext("Job %(id)s (%(kind)s) will run again shortly.", id=job_id, kind=kind))
     else:
-        flash(f"Job {job_id} ({kind}) is running or done already, so it was left alone.")
+        flash(gettext("Job %(id)s (%(kind)s) is running or done already, so it was left alone.",
+                      id=job_id, kind=kind))
     return redirect(url_for("jobs.troubled"))

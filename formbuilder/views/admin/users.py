@@ -23,6 +23,7 @@ from formbuilder.services import accounts, publishing, studio_grants
 from formbuilder.services.permissions import roles_of_form
 from formbuilder.views.auth import admin_required, current_user, now
 from formbuilder.views.csrf import csrf_form
+from formbuilder.views.language import gettext, say
 from schemas.suggest import did_you_mean
 
 blueprint = Blueprint("admin", __name__, url_prefix="/staff/admin")
@@ -48,8 +49,8 @@ def _known_roles(db: Session) -> set[str]:
 def _unused_role_notes(db: Session, roles: list[str]) -> list[str]:
     """A word for each granted role that no form routes to: most likely a typing slip."""
     known = _known_roles(db)
-    return [f"No published form's routing names the role “{role}” yet, so it gives access to "
-            f"nothing for now.{did_you_mean(role, sorted(known))}"
+    return [gettext("No published form's routing names the role “%(role)s” yet, so it gives "
+                    "access to nothing for now.", role=role) + did_you_mean(role, sorted(known))
             for role in roles if role not in known]
 
 
@@ -79,14 +80,14 @@ def users() -> Any:
 def _create(db: Session, values: dict[str, Any], password: str) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not values["email"]:
-        errors["email"] = "Enter the staff member's email address."
+        errors["email"] = gettext("Enter the staff member's email address.")
     try:
         roles = accounts.parse_roles(values["roles"])
     except accounts.AccountError as error:
-        errors["roles"] = str(error)
+        errors["roles"] = say(error.args[0])
         roles = []
     if password and (problem := accounts.password_problem(password)):
-        errors["password"] = problem
+        errors["password"] = say(problem)
     if errors:
         return errors
     try:
@@ -95,12 +96,12 @@ def _create(db: Session, values: dict[str, Any], password: str) -> dict[str, str
                                         password=password or None, admin=values["admin"],
                                         now=now())
     except accounts.AccountError as error:
-        return {"email": str(error)}
+        return {"email": say(error.args[0])}
     except IntegrityError:  # the same email created at the same moment by someone else
         email = accounts.normal_email(values["email"])
-        return {"email": f"There is already an account for {email}."}
+        return {"email": gettext("There is already an account for %(email)s.", email=email)}
     _log_by_admin("created the account of", user.email)
-    flash(f"The account of {user.email} was created.")
+    flash(gettext("The account of %(email)s was created.", email=user.email))
     for note in _unused_role_notes(db, roles):
         flash(note)
     return {}
@@ -142,7 +143,7 @@ def _update(db: Session, user: User, values: dict[str, Any],
     try:
         roles = accounts.parse_roles(values["roles"])
     except accounts.AccountError as error:
-        errors["roles"] = str(error)
+        errors["roles"] = say(error.args[0])
         roles = []
     try:
         grants = studio_grants.parse_grants(values.get("grants", ""))
@@ -150,10 +151,11 @@ def _update(db: Session, user: User, values: dict[str, Any],
         errors["grants"] = str(error)
         grants = []
     if user.id == _me().id and not values["admin"]:
-        errors["admin"] = ("You cannot take away your own admin rights: ask another admin, "
-                           "so that there is always someone who can manage accounts.")
+        errors["admin"] = gettext("You cannot take away your own admin rights: ask another "
+                                  "admin, so that there is always someone who can manage "
+                                  "accounts.")
     if password and (problem := accounts.password_problem(password)):
-        errors["password"] = problem
+        errors["password"] = say(problem)
     if errors:
         return errors
     accounts.set_roles(db, user, roles)
@@ -162,7 +164,7 @@ def _update(db: Session, user: User, values: dict[str, Any],
     if password:
         accounts.set_password(db, user, password)
     _log_by_admin("changed the account of", user.email)
-    flash(f"The account of {user.email} was changed.")
+    flash(gettext("The account of %(email)s was changed.", email=user.email))
     for note in _unused_role_notes(db, roles):
         flash(note)
     return {}
@@ -175,12 +177,12 @@ def deactivate(user_id: int) -> Any:
     with _db().session() as db:
         user = _user(db, user_id)
         if user.id == _me().id:
-            flash("You cannot deactivate your own account: ask another admin.")
+            flash(gettext("You cannot deactivate your own account: ask another admin."))
             return redirect(url_for("admin.edit", user_id=user_id))
         accounts.deactivate(db, user)
         _log_by_admin("deactivated", user.email)
-        flash(f"The account of {user.email} was deactivated: they are signed out and can no "
-              "longer sign in.")
+        flash(gettext("The account of %(email)s was deactivated: they are signed out and can "
+                      "no longer sign in.", email=user.email))
     return redirect(url_for("admin.users"))
 
 
@@ -192,7 +194,7 @@ def reactivate(user_id: int) -> Any:
         user = _user(db, user_id)
         accounts.reactivate(db, user)
         _log_by_admin("reactivated", user.email)
-        flash(f"The account of {user.email} was reactivated.")
+        flash(gettext("The account of %(email)s was reactivated.", email=user.email))
     return redirect(url_for("admin.users"))
 
 

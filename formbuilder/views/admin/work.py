@@ -23,6 +23,7 @@ from formbuilder.services import api_tokens, audit
 from formbuilder.services.exports import neutralise
 from formbuilder.views.auth import admin_required, current_user, now
 from formbuilder.views.csrf import csrf_form
+from formbuilder.views.language import say
 
 blueprint = Blueprint("work", __name__, url_prefix="/staff/admin")
 
@@ -99,7 +100,7 @@ def tokens() -> Any:
                              detail={"id": row.id, "scopes": row.scopes}, now=now())
             except api_tokens.TokenError as problem:
                 db.rollback()
-                error = str(problem)
+                error = say(problem.args[0] if problem.args else str(problem))
     with _db().session(readonly=True) as db:
         listed = api_tokens.every(db)
         return render_template("admin/tokens.html", tokens=listed, shown=shown, error=error,

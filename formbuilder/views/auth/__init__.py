@@ -31,6 +31,8 @@ from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from formbuilder.models import User, utcnow
 from formbuilder.services import accounts, audit, permissions
 from formbuilder.views.csrf import csrf_form
+from formbuilder.views.language import gettext
+from schemas.i18n import N_
 
 blueprint = Blueprint("auth", __name__, url_prefix="/staff")
 
@@ -150,9 +152,9 @@ def _staff_context() -> dict[str, Any]:
     return {"current_user": current_user, "csrf_form": csrf_form}
 
 
-SIGN_IN_REFUSED = ("The email address or password is not right. After 5 wrong passwords for "
-                   "an account, this computer must wait 15 minutes before trying it again; "
-                   "if you forgot your password, ask an administrator.")
+SIGN_IN_REFUSED = N_("The email address or password is not right. After 5 wrong passwords "
+                     "for an account, this computer must wait 15 minutes before trying it "
+                     "again; if you forgot your password, ask an administrator.")
 
 
 @blueprint.route("/sign-in", methods=["GET", "POST"])
@@ -169,7 +171,7 @@ def sign_in() -> Any:
         email = request.form.get("email", "").strip()[:320]
         password = request.form.get("password", "")
         if not email or not password:
-            error = "Enter your email address and your password."
+            error = gettext("Enter your email address and your password.")
         else:
             with current_app.extensions["db"].session() as db:
                 result = accounts.authenticate(db, email, password, now())
@@ -180,7 +182,7 @@ def sign_in() -> Any:
             if result.ok and result.user is not None:
                 start_session(result.user)
                 return redirect(target or _landing(result.user))
-            error = SIGN_IN_REFUSED
+            error = gettext(SIGN_IN_REFUSED)
     return render_template(
         "auth/sign_in.html", csrf=csrf_form(), error=error, email=email, next=target,
         signed_out=request.args.get("signed_out") == "1",

@@ -10,6 +10,22 @@ from __future__ import annotations
 from flask import Blueprint
 
 from formbuilder.views.language import gettext
+from schemas.i18n import N_
+
+# The audit log's actions as an admin reads them; the stored names stay the filter's values.
+AUDIT_ACTIONS = {
+    "sign_in": N_("Signed in"),
+    "sign_in_failed": N_("Sign-in refused"),
+    "sign_out": N_("Signed out"),
+    "refused": N_("Refused a page"),
+    "viewed": N_("Opened a submission"),
+    "decided": N_("Recorded a decision"),
+    "exported": N_("Exported"),
+    "token_used": N_("Used an API token"),
+    "token_created": N_("Made an API token"),
+    "token_revoked": N_("Revoked an API token"),
+    "published": N_("Published a form version"),
+}
 
 
 def staff_status_label(status: str) -> str:
@@ -23,5 +39,11 @@ def staff_status_label(status: str) -> str:
     return labels.get(status, status)
 
 
+def audit_action_label(action: str) -> str:
+    found = AUDIT_ACTIONS.get(action)
+    return gettext(found) if found else action
+
+
 def register(blueprint: Blueprint) -> None:
     blueprint.add_app_template_global(staff_status_label, "staff_status_label")
+    blueprint.add_app_template_global(audit_action_label, "audit_action_label")
