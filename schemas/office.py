@@ -108,7 +108,8 @@ def build_steps(office: Office, definition: Mapping[str, Any], draft: str,
             continue
         title = localized(step, "step") or Localized("")
         top = tuple(path for path, found in fields.items() if found.parent is None)
-        questions = Form(id=f"step-{index + 1}", title=title, schema=step_schema(step),
+        # The form's own id: the files entered at a step are the form's attachments.
+        questions = Form(id=str(definition.get("id")), title=title, schema=step_schema(step),
                          draft=draft, fields=fields, pages=(Page(title, top),),
                          languages=languages)
         built.append((fields, questions))

@@ -18,9 +18,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import schemas
+import workflows
 from formbuilder import metrics
 from formbuilder.files.storage import Storage
-from formbuilder.models import Attachment, Event, Submission
+from formbuilder.models import Attachment, Event, Submission, utcnow
 from formbuilder.services.publishing import form_of, get_version, latest_version
 from renderers.pdf import AttachmentInfo, history_rows, render_blank, render_submission
 from schemas.i18n import SUPPORTED_LANGUAGES
@@ -136,7 +137,14 @@ def draw_submission_pdf(session: Session, storage: Storage, submission: Submissi
             form, answers, lang=lang or submission.language, reference=submission.reference,
             submitted_at=submission.created_at, version_number=version.number,
             city_name=city_name, attachments=files, history=history_rows(events),
-            fetch_attachment=fetch, time_zone=time_zone)
+            fetch_attachment=fetch, time_zone=time_zone, office=_office(form, events))
+
+
+def _office(form: schemas.Form, events: Sequence[Event]) -> Mapping[int, Mapping[str, Any]]:
+    """The steps' field values as the engine replays them, corrections included."""
+    records = [workflows.Record(kind=e.kind, actor=e.actor, at=e.at, data=dict(e.data or {}))
+               for e in events]
+    return workflows.replay(form, records, utcnow()).office
 
 
 class NothingToPrint(ValueError):

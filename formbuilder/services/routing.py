@@ -94,22 +94,55 @@ def start(session: Session, submission: Submission, now: datetime | None = None,
 
 def decide(session: Session, submission: Submission, user: Staff, step: int, role: str,
            decision: Decision, comment: str | None, now: datetime | None = None, *,
-           expected_length: int | None = None) -> list[Event]:
+           expected_length: int | None = None,
+           fields: Mapping[str, Any] | None = None) -> list[Event]:
     """Record ``user``'s decision on the task (``step``, ``role``); returns the new events.
 
+    ``fields`` are what was entered in the step's own fields (JSON values; files as the ids
+    of attachments already stored): they become part of the decision's event, and files
+    among them the submission's.
+
     Raises ``workflows.DecisionError`` when the engine refuses (already decided, not open,
-    not theirs, comment missing) and :class:`StaleHistory` when ``expected_length`` (the
-    page's :func:`history_length`) no longer matches; in both cases nothing is written.
+    not theirs, comment missing, fields missing or wrong) and :class:`StaleHistory` when
+    ``expected_length`` (the page's :func:`history_length`) no longer matches; in both cases
+    nothing is written.
     """
     moment = now or utcnow()
     events = _locked_history(session, submission, expected_length, (step, role))
     text = (comment or "").strip() or None
+    values = _plain(fields or {})
     new = workflows.decide(
         form_for(submission), submission.answers, records(events), actor=user.email,
-        roles=user.roles, step=step, role=role, decision=decision, comment=text, now=moment)
+        roles=user.roles, step=step, role=role, decision=decision, comment=text, now=moment,
+        fields=values)
+    _link_step_files(session, submission, step, values)
     recorded = _append(session, submission, events, new, moment)
     metrics.decision_recorded(submission.form_id, str(decision))
     return recorded
+
+
+def correct(session: Session, submission: Submission, user: Staff, step: int,
+            fields: Mapping[str, Any], comment: str | None, now: datetime | None = None, *,
+            expected_length: int | None = None) -> list[Event]:
+    """Correct what a decided step's fields hold, by a new ``corrected`` event that keeps
+    the old values; refused like a decision (``DecisionError``, :class:`StaleHistory`)."""
+    moment = now or utcnow()
+    events = _locked_history(session, submission, expected_length)
+    values = _plain(fields)
+    new = workflows.correct(form_for(submission), records(events), actor=user.email,
+                            roles=user.roles, step=step, fields=values, comment=comment,
+                            now=moment)
+    _link_step_files(session, submission, step, values)
+    return _append(session, submission, events, new, moment)
+
+
+def office_values(form: schemas.Form, state: workflows.State, *, resident: bool = False
+                  ) -> list[tuple[int, schemas.Step, dict[str, Any]]]:
+    """Each step's current field values, in routing order: the one place staff pages, /track
+    (``resident``: only steps marked ``show_resident``), the API and the PDF read them from."""
+    return [(index, step, dict(state.office[index])) for index, step in enumerate(form.routing)
+            if step.fields and state.office.get(index)
+            and (step.show_resident or not resident)]
 
 
 def claim(session: Session, submission: Submission, user: Staff, step: int, role: str,
@@ -379,6 +412,28 @@ def _link_new_uploads(session: Session, submission: Submission,
             .where(Attachment.id.in_(wanted), Attachment.form_id == submission.form_id,
                    Attachment.submission_id.is_(None))
             .values(submission_id=submission.id)
+            .execution_options(synchronize_session=False))
+
+
+def _link_step_files(session: Session, submission: Submission, step: int,
+                     values: Mapping[str, Any]) -> None:
+    """Files entered in a step's fields become the submission's, owned by the step: their
+    ``field`` is the name conditions use (``Inspection.report``)."""
+    form = form_for(submission)
+    if not 0 <= step < len(form.routing):
+        return
+    definition = form.routing[step]
+    for name, found in definition.fields.items():
+        value = values.get(name)
+        ids = [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)] \
+            if isinstance(value, list) else []
+        if found.kind not in ("file", "files") or not ids:
+            continue
+        session.execute(
+            update(Attachment)
+            .where(Attachment.id.in_(ids), Attachment.form_id == submission.form_id,
+                   Attachment.submission_id.is_(None))
+            .values(submission_id=submission.id, field=f"{definition.key}.{name}")
             .execution_options(synchronize_session=False))
 
 

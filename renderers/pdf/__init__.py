@@ -59,9 +59,11 @@ DECISION_WORDS = {
 def submission_html(form: Form, answers: Mapping[str, Any] | None, *, lang: str,
                     reference: str, submitted_at: datetime, version_number: int,
                     city_name: str, attachments: Mapping[str, AttachmentInfo] | None = None,
-                    history: Sequence[HistoryRow] = (), time_zone: str = "UTC") -> str:
+                    history: Sequence[HistoryRow] = (), time_zone: str = "UTC",
+                    office: Mapping[int, Mapping[str, Any]] | None = None) -> str:
     """The HTML ``render_submission`` prints (for tests and the benchmark's baseline); times
-    are shown in ``time_zone`` (an IANA name), named."""
+    are shown in ``time_zone`` (an IANA name), named. ``office``: what each step's approvers
+    entered in its own fields, by step index (``workflows.State.office``)."""
     files = dict(attachments or {})
     title = form.title.get(lang)
     department = form.department.get(lang) if form.department else ""
@@ -73,6 +75,9 @@ def submission_html(form: Form, answers: Mapping[str, Any] | None, *, lang: str,
         sections=PrintedAnswers(form, answers, lang, files).sections(),
         files=file_rows(form, answers, files),
         history=[_history_view(form, row, lang, time_zone) for row in history],
+        office=_office_boxes(form, office or {}, lang, files),
+        computed=[(form.computed[name].title.get(lang), str(value)) for name, value
+                  in form.computed_values(answers, office).items()],
         meta_title=f"{title} – {reference}",
         meta_subject=gettext(lang, "Submission %(reference)s to %(department)s, %(city)s",
                              reference=reference, department=department or title,
@@ -85,14 +90,15 @@ def render_submission(form: Form, answers: Mapping[str, Any] | None, *, lang: st
                       city_name: str, attachments: Mapping[str, AttachmentInfo] | None = None,
                       history: Sequence[HistoryRow] = (),
                       fetch_attachment: FetchAttachment | None = None,
-                      fetcher: SafeFetcher | None = None, time_zone: str = "UTC") -> bytes:
+                      fetcher: SafeFetcher | None = None, time_zone: str = "UTC",
+                      office: Mapping[int, Mapping[str, Any]] | None = None) -> bytes:
     """The submission's archival PDF; ``fetch_attachment(id)`` gives a stored file's bytes
     (only images are ever asked for, to embed them). Pass ``fetcher`` to see what was
     fetched."""
     html = submission_html(form, answers, lang=lang, reference=reference,
                            submitted_at=submitted_at, version_number=version_number,
                            city_name=city_name, attachments=attachments, history=history,
-                           time_zone=time_zone)
+                           time_zone=time_zone, office=office)
     fetcher = fetcher or SafeFetcher(fetch_attachment)
     return write_pdf(html, fetcher=fetcher,
                      attachments=[answers_attachment(dict(answers or {}), fetcher)])
@@ -124,6 +130,24 @@ def render_blank(form: Form, *, lang: str, city_name: str,
                  fetcher: SafeFetcher | None = None) -> bytes:
     """The form as a PDF to print and fill in by hand."""
     return write_pdf(blank_html(form, lang=lang, city_name=city_name), fetcher=fetcher)
+
+
+def _office_boxes(form: Form, office: Mapping[int, Mapping[str, Any]], lang: str,
+                  files: Mapping[str, AttachmentInfo]) -> list[dict[str, Any]]:
+    """A "For office use" box per step with fields, as the paper form ended: each field with
+    what was entered, or a line left blank to write on."""
+    boxes = []
+    for index, step in enumerate(form.routing):
+        if step.questions is None:
+            continue
+        values = office.get(index) or {}
+        printed = PrintedAnswers(step.questions, values, lang, files)
+        rows = [(found.title.get(lang),
+                 printed.display(found, values[found.name], found.name)
+                 if values.get(found.name) not in (None, "") else "")
+                for found in step.questions.top_fields]
+        boxes.append({"step": step.name.get(lang), "rows": rows})
+    return boxes
 
 
 def _history_view(form: Form, row: HistoryRow, lang: str, time_zone: str) -> dict[str, str]:

@@ -276,13 +276,19 @@ def _full(db: Session, found: Submission) -> dict[str, Any]:
     tasks = list(db.scalars(select(WorkflowTask).where(
         WorkflowTask.submission_id == found.id, WorkflowTask.state == "open")))
     row = submissions_search.Row(found, definition, tasks)
+    state = workflows.replay(definition, routing.records(events), now())
     return {**_summary(row), "answers": found.answers,
+            "computed": definition.computed_values(found.answers, state.office),
+            "office": [{"step": index, "name": step.name.default, "fields": values}
+                       for index, step, values in routing.office_values(definition, state)],
             "history_length": routing.history_length(events),
             "history": [{"kind": e.kind, "actor": e.actor, "at": _time(e.at),
                          "step": (e.data or {}).get("step") if isinstance(
                              (e.data or {}).get("step"), int) else None,
                          "comment": (e.data or {}).get("comment") if isinstance(
-                             (e.data or {}).get("comment"), str) else None}
+                             (e.data or {}).get("comment"), str) else None,
+                         **({"fields": e.data["fields"]} if isinstance(
+                             (e.data or {}).get("fields"), dict) else {})}
                         for e in events],
             "files": [{"id": a.id, "field": a.field, "name": a.file_name,
                        "media_type": a.media_type, "size": a.size, "sha256": a.sha256,
@@ -311,6 +317,17 @@ def file(reference: str, file_id: str) -> Any:
                          download_name=stored.file_name, max_age=0)
 
 
+def _no_files(found: Submission, step: int, fields: dict[str, Any]) -> dict[str, Any]:
+    """A step's file fields are filled in on the staff page only: an id sent here could name
+    any upload, so they are refused rather than trusted."""
+    form = form_of(found.form_version)
+    own = form.routing[step].fields if 0 <= step < len(form.routing) else {}
+    files = [name for name in fields if name in own and own[name].kind in ("file", "files")]
+    if files:
+        fail(400, f"`{files[0]}` is a file; enter files on the submission's staff page.")
+    return fields
+
+
 class _Integration:
     """The token as the routing engine's actor: it holds every role of the form, as an admin
     made it to decide; the engine's other rules (open task, comment, once) still apply."""
@@ -330,6 +347,9 @@ def decide(reference: str) -> Response:
     body = _body()
     step, role, decision = body.get("step"), body.get("role"), body.get("decision")
     expected, comment = body.get("history_length"), body.get("comment", "")
+    fields = body.get("fields", {})
+    if not isinstance(fields, dict):
+        fail(400, "`fields` must be an object of the step's field names and values.")
     if not (isinstance(step, int) and not isinstance(step, bool) and step >= 0) \
             or not (isinstance(expected, int) and not isinstance(expected, bool)) \
             or not isinstance(role, str) or not role or len(role) > 200 \
@@ -343,7 +363,7 @@ def decide(reference: str) -> Response:
         actor = _Integration(found_token.name, roles_of_form(form_of(found.form_version)))
         try:
             routing.decide(db, found, actor, step, role, decision, comment, now(),
-                           expected_length=expected)
+                           expected_length=expected, fields=_no_files(found, step, fields))
         except routing.StaleHistory:
             fail(409, "The submission changed since you read it, so nothing was done. Read "
                       "it again and send its new `history_length`.")

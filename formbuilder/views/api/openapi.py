@@ -85,12 +85,21 @@ SCHEMAS: dict[str, Any] = {
         "required": [*SUBMISSION_FIELDS, "answers", "history", "history_length", "files"],
         "properties": {
             **SUBMISSION_FIELDS, "answers": {"type": "object"},
+            "computed": {"type": "object", "description": "The form's computed values."},
+            "office": {"type": "array", "description": "What each step's approvers entered "
+                       "in its own fields, as it stands now (corrections included).",
+                       "items": {"type": "object", "required": ["step", "name", "fields"],
+                                 "properties": {"step": {"type": "integer"}, "name": STRING,
+                                                "fields": {"type": "object"}}}},
             "history_length": {"type": "integer"},
             "history": {"type": "array", "items": {
                 "type": "object", "required": ["kind", "actor", "at", "step", "comment"],
                 "properties": {"kind": STRING, "actor": STRING, "at": TIME,
                                "step": {"type": ["integer", "null"]},
-                               "comment": NULLABLE_STRING}}},
+                               "comment": NULLABLE_STRING,
+                               "fields": {"type": "object", "description": "What was "
+                                          "entered in the step's fields with this decision "
+                                          "or correction."}}}},
             "files": {"type": "array", "items": {
                 "type": "object",
                 "required": ["id", "field", "name", "media_type", "size", "sha256", "url"],
@@ -104,6 +113,8 @@ SCHEMAS: dict[str, Any] = {
             "role": {"type": "string", "minLength": 1, "maxLength": 200},
             "decision": {"type": "string", "enum": ["approve", "reject", "return"]},
             "comment": {"type": "string", "maxLength": 4000},
+            "fields": {"type": "object", "description": "Values for the step's own fields "
+                       "(not files); approving needs its required_to_approve."},
             "history_length": {"type": "integer", "minimum": 0,
                                "description": "The submission's history_length when it was "
                                               "read: a decision on a changed submission is "

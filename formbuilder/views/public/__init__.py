@@ -454,9 +454,18 @@ def _tracked(db: Session, submission: Submission) -> dict[str, Any]:
     email address can ask /track, so that link travels only by email to the applicant."""
     events = routing.history(db, submission)
     form = publishing.form_of(submission.form_version)
+    state = routing.state_of(db, submission)
+    lang = current_language()
+    # Only what a step marked `show_resident` entered; staff-only fields never reach /track.
+    office = [(step, html.render_check_answers(step.questions, values, lang))
+              for _, step, values in routing.office_values(form, state, resident=True)
+              if step.questions is not None]
+    computed = [(form.computed[name].title.get(lang), str(value)) for name, value
+                in form.computed_values(submission.answers, state.office).items()]
     return {"reference": submission.reference, "status": submission.status,
             "created_at": submission.created_at, "form": form,
-            "steps": routing.step_runs(form, events, submission.status)}
+            "steps": routing.step_runs(form, events, submission.status),
+            "office": office, "computed": computed}
 
 
 # --- Return for changes: the resident answers a staff member's return ----------------------

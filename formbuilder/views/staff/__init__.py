@@ -30,10 +30,13 @@ from formbuilder.files.uploads import download_name
 from formbuilder.models import Attachment, Event, Submission, User
 from formbuilder.services import audit, documents, permissions, routing, submissions
 from formbuilder.services import inbox as inbox_service
+from formbuilder.services.attachments import store_uploads
 from formbuilder.views.auth import current_user, now, staff_required
 from formbuilder.views.csrf import csrf_form
 from formbuilder.views.language import current_language, gettext
 from renderers import html
+from renderers.html.summary import SummaryItem
+from renderers.wtforms import answers_from_post
 from schemas.i18n import base_language
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
@@ -120,12 +123,14 @@ def submission(reference: str) -> Any:
 
 def _render(db: Session, found: Submission, user: User, *, status: int = 200,
             errors: dict[str, str] | None = None, notice: str | None = None,
-            posted: dict[str, str] | None = None) -> tuple[str, int]:
+            posted: dict[str, Any] | None = None,
+            field_errors: list[Any] | None = None) -> tuple[str, int]:
     lang = current_language()
     form = routing.form_for(found)
     events = routing.history(db, found)
     state = workflows.replay(form, routing.records(events), now())
     mine = [task for task in state.tasks if workflows.may_act(task, user.email, user.roles)]
+    posted = posted or {}
     others = [task for task in state.tasks if task not in mine]
     returned = routing.open_return(events) if found.status == "returned" else None
     files = {a.id: a for a in found.attachments}
@@ -141,6 +146,23 @@ def _render(db: Session, found: Submission, user: User, *, status: int = 200,
     previous = [(event, html.render_check_answers(form, event.data.get("previous_answers") or {},
                                                    lang, attachments=describe))
                 for event in events if event.kind == "resubmitted"]
+    office = [(index, step, html.render_check_answers(step.questions, values, lang,
+                                                      attachments=describe))
+              for index, step, values in routing.office_values(form, state)
+              if step.questions is not None]
+    task_fields, field_links = {}, []
+    for task in mine:
+        questions = form.routing[task.step].questions
+        key = _field(task.step, task.role)
+        if questions is None:
+            continue
+        mine_posted = posted.get("task") == key
+        values = posted.get("fields") if mine_posted else state.office.get(task.step)
+        shown = field_errors if mine_posted else None
+        task_fields[key] = html.render_questions(questions, questions.pages[0].fields,
+                                                 values or {}, shown, lang,
+                                                 attachments=describe)
+        field_links += html.error_items(questions, shown) if shown else []
     return render_template(
         "staff/submission.html", submission=found, form=form, state=state, mine=mine,
         others=others, events=events, describe_event=lambda e: describe_event(form, e),
@@ -150,9 +172,27 @@ def _render(db: Session, found: Submission, user: User, *, status: int = 200,
         return_link=url_for("public.returned", _external=True, token=routing.return_token(
             found, returned, current_app.config["SECRET_KEY"])) if returned else None,
         history_length=routing.history_length(events), csrf=csrf_form(),
-        errors=errors or {}, notice=notice, posted=posted or {}, user=user,
+        errors=errors or {}, notice=notice, posted=posted, user=user,
         step_name=lambda index: _step_name(form, index),
+        office=office, task_fields=task_fields, field_links=field_links,
+        computed=_computed(form, found.answers, state.office),
+        correctable=[index for index, step, _ in office if any(
+            workflows.may_act(_as_task(step, index, role), user.email, user.roles)
+            for role in step.assignees) and index != state.step],
     ), status
+
+
+def _computed(form: schemas.Form, answers: Any, office: Any) -> list[tuple[str, str]]:
+    """The form's computed values with their titles, for staff and residents alike."""
+    values = form.computed_values(answers, office)
+    return [(form.computed[name].title.get(current_language()), str(value))
+            for name, value in values.items()]
+
+
+def _as_task(step: schemas.Step, index: int, role: str) -> workflows.Task:
+    """Who may correct a step's fields: whoever could decide it, asked as ``may_act`` asks."""
+    return workflows.Task(step=index, name=step.name, role=role, started_at=now(),
+                          due_at=None, overdue=False, escalated_to=None, claimed_by=None)
 
 
 @blueprint.route("/submissions/<reference>/decide", methods=["POST"])
@@ -166,20 +206,31 @@ def decide(reference: str) -> Any:
     with _db().session() as db:
         found = _load(db, reference, user, "decide")
         step, role, expected = _task_fields(found)
-        posted = {"decision": decision, "comment": comment, "task": f"{step}:{role}"}
+        form = routing.form_for(found)
+        current = workflows.replay(form, routing.records(routing.history(db, found)), now())
+        values, field_errors = _step_values(db, form, step, current.office.get(step) or {})
+        posted = {"decision": decision, "comment": comment, "task": f"{step}:{role}",
+                  "fields": values}
         if decision not in DECISIONS:
             # Nothing is pre-selected, so one stray click never approves: ask for a choice.
             return _render(db, found, user, status=400, posted=posted, errors={
                 f"{_field(step, role)}:decision": gettext(
-                    "Choose approve, reject or return for changes.")})
+                    "Choose approve, reject or return for changes.")},
+                field_errors=field_errors)
+        refused = {error.path for error in field_errors}
+        field_errors += [error for error in form.routing[step].validate(
+            values, approving=decision == "approve", lang=current_language())
+            if error.path not in refused]
+        errors: dict[str, str] = {}
         if decision in ("reject", "return") and not comment.strip():
-            message = gettext("Enter a comment: the resident is told why.") \
+            errors[_field(step, role)] = gettext("Enter a comment: the resident is told why.") \
                 if decision == "return" else gettext("Enter the reason for rejecting.")
-            return _render(db, found, user, status=400, errors={_field(step, role): message},
-                           posted=posted)
+        if errors or field_errors:
+            return _render(db, found, user, status=400, errors=errors, posted=posted,
+                           field_errors=field_errors)
         try:
             routing.decide(db, found, user, step, role, decision, comment, now(),
-                           expected_length=expected)
+                           expected_length=expected, fields=values)
             audit.record(db, user.email, "decided", target=found.reference,
                          form_id=found.form_id, now=now(),
                          detail={"step": step, "role": role, "decision": decision})
@@ -188,6 +239,89 @@ def decide(reference: str) -> Any:
         except workflows.DecisionError as error:
             return _refused(db, found, user, error, step, role, posted)
     return redirect(url_for("staff.submission", reference=found.reference))
+
+
+def _step_values(db: Session, form: schemas.Form, step: int, previous: Any
+                 ) -> tuple[dict[str, Any], list[Any]]:
+    """What was posted for the step's own fields, read exactly as a resident's page is read
+    (files stored and checked by content), with the refused files' errors."""
+    questions = form.routing[step].questions
+    if questions is None:
+        return {}, []
+    names = questions.pages[0].fields
+    values = answers_from_post(questions, names, request.form, previous=previous).answers
+    refused = store_uploads(db, current_app.extensions["storage"], questions,
+                            [questions.fields[name] for name in names], request.files,
+                            values, lang=current_language(),
+                            limit=current_app.config["MAX_UPLOAD_BYTES"],
+                            max_pixels=current_app.config.get("MAX_IMAGE_PIXELS"))
+    return values, refused
+
+
+@blueprint.route("/submissions/<reference>/steps/<int:step>/correct", methods=["GET", "POST"])
+@staff_required
+def correct(reference: str, step: int) -> Any:
+    """Correct a decided step's fields: a new event, so the old values stay in the history."""
+    user = _user()
+    with _db().session() as db:
+        found = _load(db, reference, user, "decide")
+        form = routing.form_for(found)
+        definition = form.routing[step] if 0 <= step < len(form.routing) else None
+        if definition is None or definition.questions is None:
+            abort(404)
+        events = routing.history(db, found)
+        state = workflows.replay(form, routing.records(events), now())
+        values: dict[str, Any] = dict(state.office.get(step) or {})
+        comment, errors, field_errors, notice = "", {}, [], None
+        status = 200
+        if request.method == "POST":
+            if not csrf_form(request.form).validate():
+                abort(400)
+            comment = request.form.get("comment", "")[:MAX_COMMENT_LENGTH]
+            values, field_errors = _step_values(db, form, step, values)
+            refused = {error.path for error in field_errors}
+            approved = any(r.kind == "approved" and r.data.get("step") == step
+                           for r in state.decisions)
+            field_errors += [error for error in definition.validate(
+                values, approving=approved, lang=current_language())
+                if error.path not in refused]
+            if not comment.strip():
+                errors["comment"] = gettext("Enter why you are correcting it.")
+            if not errors and not field_errors:
+                try:
+                    expected = int(request.form.get("history_length", ""))
+                except ValueError:
+                    expected = -1
+                try:
+                    routing.correct(db, found, user, step, values, comment, now(),
+                                    expected_length=expected)
+                    audit.record(db, user.email, "decided", target=found.reference,
+                                 form_id=found.form_id, now=now(),
+                                 detail={"step": step, "decision": "correct"})
+                    return redirect(url_for("staff.submission", reference=found.reference))
+                except routing.StaleHistory:
+                    db.rollback()
+                    notice = gettext("This submission changed since you opened it, so "
+                                     "nothing was done. Check the values below and save "
+                                     "again.")
+                except workflows.DecisionError as error:
+                    db.rollback()
+                    notice = str(error)
+                status = 409
+            else:
+                status = 400
+        questions = definition.questions
+        return render_template(
+            "staff/correct.html", submission=found, form=form, step=definition,
+            index=step, csrf=csrf_form(), comment=comment, errors=errors, notice=notice,
+            history_length=routing.history_length(routing.history(db, found)),
+            summary_items=[*html.error_items(questions, field_errors),
+                           *([SummaryItem(errors["comment"], "#comment")]
+                             if errors else [])],
+            questions=html.render_questions(questions, questions.pages[0].fields, values,
+                                            field_errors, current_language()),
+            has_files=any(f.kind in ("file", "files") for f in questions.fields.values()),
+        ), status
 
 
 @blueprint.route("/submissions/<reference>/claim", methods=["POST"])
@@ -338,6 +472,7 @@ def describe_event(form: schemas.Form, event: Event) -> str:
         "escalated": lambda: gettext("“%(step)s” was escalated to %(to)s", step=step,
                                      to=str(data.get("to") or "")),
         "viewed": lambda: gettext("Opened the submission"),
+        "corrected": lambda: gettext("Corrected the fields of “%(step)s”", step=step),
     }
     if event.kind == "approved" and "step" not in data:
         return gettext("Approved at once: no approval step applies to these answers")
