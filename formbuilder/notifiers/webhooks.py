@@ -109,7 +109,8 @@ def enqueue_deliveries(session: Session, change: Change) -> None:
     if not form.webhooks or not wanted:
         return
     status = change.state.status
-    answers = describe_files(submission.answers or {}, _files_of(session, submission))
+    files = _files_of(session, submission)
+    answers = describe_files(submission.answers or {}, files)
     # (the `on` that wants it, its type, the event it tells of, whether it is the outcome)
     # An approval with no step (routing whose every step was skipped) is only the outcome.
     news = [(*TRIGGERS[event.kind], event, False) for event in wanted
@@ -119,7 +120,7 @@ def enqueue_deliveries(session: Session, change: Change) -> None:
         news.append(("decision", f"submission.{status}", decided[-1], True))
     for on, kind, event, outcome in news:
         delivery = f"fb_evt_{event.id}" + ("_outcome" if outcome else "")
-        body = _body(delivery, kind, event, submission, status, answers, form)
+        body = _body(delivery, kind, event, submission, status, answers, form, files)
         for hook in form.webhooks:
             if on not in hook.on:
                 continue
@@ -142,7 +143,8 @@ def job_keys(reference: str, event_ids: Sequence[int], urls: Sequence[str]) -> l
 
 
 def _body(delivery: str, kind: str, event: Event, submission: Submission, status: str,
-          answers: Mapping[str, Any], form: schemas.Form) -> str:
+          answers: Mapping[str, Any], form: schemas.Form,
+          files: Mapping[str, Mapping[str, Any]] | None = None) -> str:
     """The JSON text sent, fixed once: what the receiver learns, and nothing about staff."""
     payload: dict[str, Any] = {
         "id": delivery,
@@ -159,6 +161,9 @@ def _body(delivery: str, kind: str, event: Event, submission: Submission, status
         name = form.routing[index].name.default if isinstance(index, int) \
             and 0 <= index < len(form.routing) else None
         payload["step"] = {"index": index, "name": name}
+        if isinstance(data.get("fields"), Mapping):
+            # What the step's approvers entered with this decision (files described).
+            payload["step"]["fields"] = describe_files(data["fields"], files or {})
         if event.kind in SHARED_COMMENTS and data.get("comment"):
             payload["comment"] = data["comment"]
     payload["answers"] = answers

@@ -4,6 +4,7 @@ through the Flask test client, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import pytest
@@ -12,8 +13,8 @@ from sqlalchemy import select
 from staff import csrf_token, make_staff
 
 import schemas
-from formbuilder.models import Attachment, Event
-from formbuilder.services import publishing
+from formbuilder.models import Attachment, Event, Job
+from formbuilder.services import api_tokens, publishing
 from formbuilder.services.submissions import create_submission
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -36,6 +37,7 @@ def definition() -> dict:
     return {
         "id": "pothole-report", "title": "Report a pothole", "reference_prefix": "PW",
         "applicant_email": "email", "routing": ROUTING,
+        "webhooks": [{"url": "https://hooks.example.org/permits"}],
         "computed": {"fee": {"title": "Fee", "value": "lanes * 40 + 10"}},
         "schema": {"type": "object", "required": ["location", "email"], "properties": {
             "location": {"type": "string", "title": "Where is it?"},
@@ -160,3 +162,29 @@ def test_track_shows_only_the_steps_that_say_show_resident(client, staff, refere
     assert "Recorded at “Inspection”" in body and "Call us" in body
     assert "SECRET-77" not in body, "the re-inspection does not say show_resident"
     assert "Fee" in body
+
+
+def test_the_api_and_webhooks_carry_the_step_fields(client, staff, reference, db):
+    with db.session() as session:
+        _, token = api_tokens.create(session, "case system", ["read", "decide"],
+                                     by="ada@city.gov")
+    headers = {"Authorization": f"Bearer {token}"}
+    url = f"/api/v1/submissions/{reference}"
+    length = client.get(url, headers=headers).json["history_length"]
+    missing = client.post(f"{url}/decisions", headers=headers, json={
+        "step": 0, "role": "inspectors", "decision": "approve", "history_length": length})
+    assert missing.status_code == 409 and "Date inspected" in missing.json["detail"]
+    approved = client.post(f"{url}/decisions", headers=headers, json={
+        "step": 0, "role": "inspectors", "decision": "approve", "history_length": length,
+        "fields": {"inspection_date": "2026-05-06", "result": "pass"}})
+    assert approved.status_code == 200, approved.json
+    assert approved.json["office"] == [{"step": 0, "name": "Inspection", "fields": {
+        "inspection_date": "2026-05-06", "result": "pass"}}]
+    assert approved.json["computed"] == {"fee": 90}
+    assert approved.json["history"][-2]["fields"]["result"] == "pass"
+    with db.session(readonly=True) as session:
+        bodies = [json.loads(job.payload["body"]) for job in session.scalars(
+            select(Job).where(Job.kind == "webhook").order_by(Job.id))]
+    step_approved = next(b for b in bodies if b["type"] == "step.approved")
+    assert step_approved["step"]["fields"] == {"inspection_date": "2026-05-06",
+                                               "result": "pass"}
