@@ -155,7 +155,9 @@ class Computed:
 
     @property
     def choices(self) -> tuple[Any, ...] | None:
-        if self.expression is not None:
+        """A text table's values, so conditions on them are checked like choices; numbers
+        are compared by size, so any number may be written."""
+        if self.value_type == "number":
             return None
         values = [value for _, value in self.table]
         return tuple(dict.fromkeys([*values, *([self.otherwise] if self.otherwise is not None

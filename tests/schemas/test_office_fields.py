@@ -122,3 +122,10 @@ def test_arithmetic_is_interpreted_never_run(text: str, value: object) -> None:
 def test_anything_but_arithmetic_is_refused(text: str) -> None:
     with pytest.raises(ConditionError):
         parse_expression(text)
+
+
+def test_conditions_may_compare_computed_values() -> None:
+    assert messages(FORM.replace('Inspection.result is "fail"', "fee > 100 and total >= 70")) \
+        == []
+    assert "Did you mean `total`?" in " ".join(
+        messages(FORM.replace('Inspection.result is "fail"', "totl > 3")))
