@@ -83,6 +83,7 @@ def read(definition: Mapping[str, Any], questions: Mapping[str, Field], draft: s
         findings += found
         if fields:
             findings += _check_step(step, index, fields, questions, office.keys[-1])
+    findings += _check_notify(definition.get("notify"), office)
     computed = definition.get("computed")
     if isinstance(computed, Mapping):
         types = {p: f.field_type for p, f in questions.items()} | office.step_types()
@@ -163,6 +164,24 @@ def _check_step(step: Mapping[str, Any], index: int, fields: Mapping[str, Field]
             yield ((*path, "required_to_approve", position),
                    f"`{wanted}` is in `required_to_approve`, but step “{name}” has no field "
                    f"called `{wanted}`.{did_you_mean(wanted, top)}", "unknown_field", "error")
+
+
+def _check_notify(notify: Any, office: Office) -> Iterator[Finding]:
+    """A notify entry with a dot names a step's email field (``Inspection.inspector_email``):
+    a misspelt one would be read as a role nobody holds, and nobody would be emailed."""
+    fields = {f"{office.keys[i]}.{p}": f for i, s in enumerate(office.steps)
+              for p, f in s.items()}
+    for event, recipients in (notify.items() if isinstance(notify, Mapping) else ()):
+        for index, who in enumerate(recipients if isinstance(recipients, list) else ()):
+            if not isinstance(who, str) or "." not in who or "@" in who:
+                continue
+            found = fields.get(who)
+            if found is None:
+                yield (("notify", event, index), f"`{who}` in `notify.{event}` is not a field "
+                       f"of a step.{did_you_mean(who, list(fields))}", "unknown_field", "error")
+            elif found.format not in ("email", "idn-email"):
+                yield (("notify", event, index), f"`{who}` in `notify.{event}` must be a step "
+                       "field with `format: email`.", "type", "error")
 
 
 def _computed(name: str, spec: Any, types: Mapping[str, FieldType],

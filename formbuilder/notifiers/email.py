@@ -101,11 +101,14 @@ def _emails(session: Session, change: Change, event: Event) -> Iterator[tuple[st
         found = [(email, "task", STAFF_LANGUAGE) for role in roles
                  for email in holders(session, str(role))]
     elif event.kind == "rejected" or (event.kind == "approved" and _finished(change, event)):
-        found = _notify(session, form, submission, "on_decision", data.get("step"))
+        found = _notify(session, form, submission, "on_decision", data.get("step"),
+                        change.state.office)
     elif event.kind == "returned":
-        found = _notify(session, form, submission, "on_return", data.get("step"))
+        found = _notify(session, form, submission, "on_return", data.get("step"),
+                        change.state.office)
     elif event.kind == "overdue":
-        found = _notify(session, form, submission, "on_overdue", data.get("step"))
+        found = _notify(session, form, submission, "on_overdue", data.get("step"),
+                        change.state.office)
     elif event.kind == "escalated" and data.get("to"):
         found = [(email, "escalation", STAFF_LANGUAGE)
                  for email in holders(session, str(data["to"]))]
@@ -117,8 +120,11 @@ def _emails(session: Session, change: Change, event: Event) -> Iterator[tuple[st
 
 
 def _notify(session: Session, form: schemas.Form, submission: Submission, on: str,
-            step: Any) -> list[tuple[str, str, str]]:
-    """The recipients of a notify event: the form's list when it names one, else the default."""
+            step: Any, office: Mapping[int, Mapping[str, Any]] | None = None
+            ) -> list[tuple[str, str, str]]:
+    """The recipients of a notify event: the form's list when it names one, else the default.
+    An entry naming a step's email field (``Inspection.inspector_email``) is the address
+    entered there, when one was (``office``: the steps' values, ``workflows.State.office``)."""
     written = (form.definition.get("notify") or {}) if form.definition else {}
     targets = form.notify.get(on, ()) if on in written else DEFAULTS[on]
     found: list[tuple[str, str, str]] = []
@@ -130,6 +136,11 @@ def _notify(session: Session, form: schemas.Form, submission: Submission, on: st
         elif target == "assignees":
             found += [(email, STAFF_KINDS[on], STAFF_LANGUAGE)
                       for role in _step_roles(form, step) for email in holders(session, role)]
+        elif target in form.step_fields():
+            entered = form.facts({}, office).get(target.split(".")[0]) or {}
+            address = entered.get(target.split(".", 1)[1])
+            if isinstance(address, str) and "@" in address:
+                found.append((address.strip(), STAFF_KINDS[on], STAFF_LANGUAGE))
         else:
             found += [(email, STAFF_KINDS[on], STAFF_LANGUAGE)
                       for email in holders(session, target)]

@@ -8,13 +8,14 @@ import json
 import re
 
 import pytest
+from mailforms import Clerk
 from pypdf import PdfReader
 from sqlalchemy import select
 from staff import csrf_token, make_staff
 
 import schemas
 from formbuilder.models import Attachment, Event, Job
-from formbuilder.services import api_tokens, publishing
+from formbuilder.services import api_tokens, publishing, routing
 from formbuilder.services.submissions import create_submission
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -188,3 +189,20 @@ def test_the_api_and_webhooks_carry_the_step_fields(client, staff, reference, db
     step_approved = next(b for b in bodies if b["type"] == "step.approved")
     assert step_approved["step"]["fields"] == {"inspection_date": "2026-05-06",
                                                "result": "pass"}
+
+
+def test_notify_can_email_the_address_a_step_entered(db):
+    crew = {**definition(), "id": "crew-form", "reference_prefix": "CR",
+            "notify": {"on_decision": ["Dispatch.crew_email"]},
+            "routing": [{"step": "Dispatch", "assign": "dispatch", "required_to_approve":
+                         ["crew_email"], "fields": {"crew_email": {
+                             "type": "string", "format": "email", "title": "Crew email"}}}]}
+    with db.session() as session:
+        version, _ = publishing.publish(session, schemas.load_definition(crew))
+        submission, _ = create_submission(
+            session, version, {"location": "Main St", "email": "ana@example.org"},
+            language="en", idempotency_key=None)
+        routing.decide(session, submission, Clerk("dee@city.gov", frozenset({"dispatch"})), 0,
+                       "dispatch", "approve", None, fields={"crew_email": "crew7@city.gov"})
+        keys = session.scalars(select(Job.key).where(Job.kind == "email")).all()
+    assert any(key.endswith(":crew7@city.gov") for key in keys), keys

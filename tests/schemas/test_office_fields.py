@@ -129,3 +129,15 @@ def test_conditions_may_compare_computed_values() -> None:
         == []
     assert "Did you mean `total`?" in " ".join(
         messages(FORM.replace('Inspection.result is "fail"', "totl > 3")))
+
+
+def test_notify_may_name_a_steps_email_field() -> None:
+    with_email = FORM.replace(
+        "      score: { type: integer, title: Score }",
+        "      score: { type: integer, title: Score }\n"
+        "      crew: { type: string, format: email, title: Crew email }")
+    assert messages(with_email + "notify:\n  on_decision: [Inspection.crew]\n") == []
+    assert "Did you mean `Inspection.crew`?" in " ".join(
+        messages(with_email + "notify:\n  on_decision: [Inspection.crw]\n"))
+    assert "must be a step field with `format: email`" in " ".join(
+        messages(with_email + "notify:\n  on_decision: [Inspection.score]\n"))
