@@ -598,11 +598,17 @@ def remove_choice(ctx: Context, *, path: str, value: str) -> str:
     return f"Removed a choice of “{found.title.default}”."
 
 
-def _move(items: list[Any], index: int, direction: str) -> None:
-    target = index - 1 if direction == "up" else index + 1
+def _move(items: list[Any], index: int, direction: str, steps: int | str = 1) -> int:
+    """Move an item up or down ``steps`` places (dragging moves several); its new index."""
+    try:
+        count = max(1, min(int(steps), len(items)))
+    except (TypeError, ValueError):
+        count = 1
+    target = index - count if direction == "up" else index + count
     if direction not in ("up", "down") or not 0 <= target < len(items):
         raise BuilderError("It cannot move further that way.")
     items.insert(target, items.pop(index))
+    return target
 
 
 def set_group_labels(ctx: Context, *, path: str, item_label: str = "",
@@ -643,19 +649,19 @@ def remove_question(ctx: Context, *, path: str) -> str:
     return f"Removed the question “{found.title.default}”."
 
 
-def move_question(ctx: Context, *, path: str, direction: str) -> str:
+def move_question(ctx: Context, *, path: str, direction: str, steps: int | str = 1) -> str:
     """Up or down among the questions of its page (or its group, or the one-page form)."""
     found = ctx.field(path)
     if found.parent is None and ctx.pages is not None:
         page = next((p for p in ctx.pages if found.name in (p.get("fields") or [])), None)
         if page is None:
             raise BuilderError("The question is on no page.")
-        _move(page["fields"], list(page["fields"]).index(found.name), direction)
+        _move(page["fields"], list(page["fields"]).index(found.name), direction, steps)
         return f"Moved “{found.title.default}” {direction}."
     ui = ctx.root.get("ui")
     order = ui.get("order") if isinstance(ui, CommentedMap) else None
     if found.parent is None and isinstance(order, list) and found.name in order:
-        _move(order, list(order).index(found.name), direction)
+        _move(order, list(order).index(found.name), direction, steps)
         return f"Moved “{found.title.default}” {direction}."
     properties = ctx.level(found)["properties"]
     siblings = [f for f in ctx.form.fields.values() if f.parent == found.parent]
@@ -1018,11 +1024,10 @@ def edit_page(ctx: Context, *, page: int | str, title: str | None = None,
     return f"Changed the page “{item['title']}”."
 
 
-def move_page(ctx: Context, *, page: int | str, direction: str) -> str:
+def move_page(ctx: Context, *, page: int | str, direction: str, steps: int | str = 1) -> str:
     pages = _pages(ctx)
-    index = _page_index(ctx, page)
-    _move(pages, index, direction)
-    return f"Moved the page “{pages[index - 1 if direction == 'up' else index + 1]['title']}”."
+    target = _move(pages, _page_index(ctx, page), direction, steps)
+    return f"Moved the page “{pages[target]['title']}” {direction}."
 
 
 def remove_page(ctx: Context, *, page: int | str) -> str:
@@ -1262,10 +1267,10 @@ def edit_step(ctx: Context, *, step: int | str, name: str | None = None,
     return f"Changed the step “{item['step']}”."
 
 
-def move_step(ctx: Context, *, step: int | str, direction: str) -> str:
+def move_step(ctx: Context, *, step: int | str, direction: str, steps: int | str = 1) -> str:
     routing = _routing(ctx)
-    _move(routing, _step_index(ctx, step), direction)
-    return "Moved the step."
+    target = _move(routing, _step_index(ctx, step), direction, steps)
+    return f"Moved the step “{routing[target].get('step')}” {direction}."
 
 
 def remove_step(ctx: Context, *, step: int | str) -> str:

@@ -91,6 +91,7 @@ def refuse(message: str, status: int = 400, title: str = "This cannot be done") 
 studio_required = staff_required
 
 from formbuilder.views.studio import (  # noqa: E402  (the routes register on the blueprint)
+    builder,
     editor,
     forms,
     guide,
@@ -100,4 +101,5 @@ from formbuilder.views.studio import (  # noqa: E402  (the routes register on th
     tester,
 )
 
-__all__ = ["blueprint", "editor", "forms", "guide", "history", "preview", "publish", "tester"]
+__all__ = ["blueprint", "builder", "editor", "forms", "guide", "history", "preview", "publish",
+           "tester"]

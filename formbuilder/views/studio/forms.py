@@ -19,7 +19,7 @@ from schemas.drafts import is_bare_schema
 from schemas.source import parse
 
 STATUSES = ("draft", "live", "live with a pending draft", "closed", "asked")
-HOWS = ("blank", "template", "duplicate", "upload")
+HOWS = ("blank", "template", "duplicate", "upload", "pdf")
 
 
 @blueprint.route("")
@@ -74,7 +74,8 @@ def new() -> Any:
             else:
                 errors, created = _create(session, user, values, allowed)
             if created is not None:
-                return redirect(url_for("studio.edit", form_id=created))
+                return redirect(url_for("studio.build" if values["how"] == "pdf"
+                                        else "studio.edit", form_id=created))
         page = render_template(
             "studio/new.html", values=values, errors=errors, hows=HOWS,
             templates=studio.templates(), copyable=_copyable(session, user),
@@ -101,6 +102,8 @@ def _create(session: Session, user: User, values: dict[str, str],
         errors["form_id"] = "Enter an id for the form's address, like report-a-pothole."
     elif (problem := studio.id_problem(session, form_id)) is not None:
         errors["form_id"] = problem
+    if how == "pdf" and not errors:
+        return _create_from_pdf(session, user, values, form_id, department)
     text = ""
     try:
         text = _starting_text(session, user, how, values, form_id, department)
@@ -113,6 +116,28 @@ def _create(session: Session, user: User, values: dict[str, str],
                       by=user.email, how=how, now=now())
     except studio.StudioError as error:
         return {"form_id": str(error)}, None
+    return {}, form_id
+
+
+def _create_from_pdf(session: Session, user: User, values: dict[str, str], form_id: str,
+                     department: str | None) -> tuple[dict[str, str], str | None]:
+    """A draft from the city's paper form: its fields become questions (issue 14)."""
+    from flask import current_app
+
+    from formbuilder.services import studio_builder
+
+    upload = request.files.get("pdf")
+    if upload is None or not upload.filename:
+        return {"pdf": "Choose the form's PDF to import."}, None
+    data = upload.read(studio_builder.PDF_SIZE_LIMIT + 1)
+    try:
+        studio_builder.create_from_pdf(
+            session, current_app.extensions["storage"], form_id=form_id,
+            department=department, data=data, file_name=upload.filename or "form.pdf",
+            title=values["title"], by=user.email, now=now())
+    except studio.StudioError as error:
+        session.rollback()
+        return {"pdf": str(error)}, None
     return {}, form_id
 
 
