@@ -67,6 +67,39 @@ def _expand(files: tuple[Path, ...]) -> list[Path]:
     return expanded
 
 
+@main.command("import")
+@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="Where to write the draft form file (YAML).")
+@click.option("--id", "form_id", default=None, help="The form's id (default: from the title).")
+def import_pdf(pdf: Path, output: Path, form_id: str | None) -> None:
+    """Turn a city's PDF form into a draft form file, and list what to check.
+
+    A fillable PDF's fields become questions; a flat PDF's lines are listed to build from.
+    The draft passes `formbuilder check` (warnings allowed). Nothing in the PDF is run.
+    """
+    from formbuilder.services.studio import suggest_id
+    from schemas import pdf_import
+
+    if pdf.stat().st_size > pdf_import.MAX_BYTES:
+        data = b"%PDF-" + b"\0" * pdf_import.MAX_BYTES  # refused by size before reading it
+    else:
+        data = pdf.read_bytes()
+    try:
+        first = pdf_import.read(data, file_name=pdf.name, form_id=form_id or "imported-form")
+        if form_id is None:
+            first = pdf_import.read(data, file_name=pdf.name, form_id=suggest_id(first.title))
+    except pdf_import.ImportRefused as error:
+        click.echo(f"{pdf}: {error}", err=True)
+        sys.exit(1)
+    output.write_text(first.text, encoding="utf-8")
+    click.echo(f"Wrote {output}, the form “{first.title}”.")
+    for note in first.notes:
+        click.echo(f"- {note}")
+    for line in first.outline:
+        click.echo(f"  outline: {line}")
+
+
 def _app() -> Flask:
     """The app, imported late so that `formbuilder check` starts without Flask."""
     from formbuilder.app import create_app

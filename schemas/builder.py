@@ -1362,6 +1362,8 @@ def kind_label(found: Field) -> str:
         return "Group of questions"
     if found.kind == "integer":
         return KINDS["whole_number"]
+    if found.kind == "textarea":
+        return KINDS["long_text"]
     if found.kind == "number":
         return KINDS["money"] if widget == "money" else "Number"
     return {"email": KINDS["email"], "tel": KINDS["phone"], "date": KINDS["date"]}.get(

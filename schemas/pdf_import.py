@@ -592,9 +592,11 @@ def _notes(fields: list[PdfField], skipped: list[str], required: list[str],
               "words: check it." for f in nearby]
     notes += [f"Page {f.page + 1}: “{f.label}” (field {f.name}) has no words near it: write "
               "the question." for f in named]
-    notes += [f"Page {f.page + 1}: “{f.label}” is a {f.format} ("
-              f"{f.format_detail or 'as the PDF declares'}): check its kind." for f in fields
-              if f.format and f.format != "text"]
+    words = {"date": "a date", "integer": "a whole number", "number": "a number",
+             "money": "an amount of money", "tel": "a phone number", "time": "a time"}
+    notes += [f"Page {f.page + 1}: “{f.label}” became {words[f.format]}, as the PDF's format "
+              f"says ({f.format_detail or f.format}): check it." for f in fields
+              if f.format in words]
     if skipped:
         notes.append(f"{len(skipped)} field{'s' if len(skipped) != 1 else ''} skipped (buttons, "
                      "signatures, passwords): " + ", ".join(skipped[:10]) + ".")
