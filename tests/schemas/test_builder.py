@@ -117,7 +117,7 @@ def test_refused_changes_say_why():
     text = blank_source("a-form", "A form", None)
     with pytest.raises(builder.BuilderError, match="no question `nope`"):
         builder.apply(text, "edit_question", path="nope", title="x")
-    with pytest.raises(builder.BuilderError, match="not a field|no questions|problem"):
+    with pytest.raises(builder.BuilderError, match=r"not a field|no questions|problem"):
         builder.apply(text, "remove_question", path="email")
     with pytest.raises(builder.BuilderError, match="one page"):
         builder.apply(text, "set_page_when", page=0, when="email is set")
