@@ -98,7 +98,9 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-@pytest.mark.xfail(reason="three known cycles remain: files.s3 <-> files.storage, and the views.staff and views.studio packages whose __init__ imports their route modules", strict=True)
+@pytest.mark.xfail(strict=True, reason=(
+    "known cycles remain: files.s3 <-> files.storage, and the views.staff and "
+    "views.studio packages whose __init__ imports their route modules"))
 def test_the_source_has_no_import_cycles():
     assert cycles(graph(_modules())) == []
 
