@@ -38,7 +38,12 @@ def corpus_id(path: Path) -> str:
     return f"{path.parent.name}/{path.stem}"
 
 
-KNOWN_REFUSALS: dict[str, str] = {}
+KNOWN_REFUSALS: dict[str, str] = {
+    "jsonforms/enumInArray": "an array of choices under a bare schema asks for details of "
+                             "an item no box can fill",
+    "jsonforms/json-editor": "a bare schema of any type becomes a required group with no "
+                             "questions, which no resident can answer",
+}
 CHECKED = {path: _errors(path) for path in CORPUS}
 ACCEPTED = [
     pytest.param(path, id=corpus_id(path), marks=[pytest.mark.xfail(

@@ -161,8 +161,9 @@ class Approver:
         return address if address.startswith("http") else self.base_url + address
 
     def pdf_link(self, reference: str) -> Locator:
-        return self.main.get_by_role("link", name=f"Download the PDF of {reference}",
-                                     exact=True)
+        """The PDF in the resident's language, the first of the page's PDF links."""
+        return self.main.get_by_role("link", name="in the resident's language",
+                                     exact=False).first
 
 
 def track(page: Page, base_url: str, reference: str, email: str, *, lang: str,
