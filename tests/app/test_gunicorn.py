@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from worker_processes import wait_for
 
 from formbuilder import cli
 
@@ -56,19 +56,18 @@ def test_workers_serve_one_port_and_sum_their_metrics(tmp_path: Path):
                                "--threads", "2"], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        answered = 0
-        deadline = time.monotonic() + WAIT_LIMIT
-        while not answered:
+        def answers() -> bool:
             assert server.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, "the server never answered /healthz"
             try:
-                answered += get(f"{base}/healthz")[0] == 200
+                return get(f"{base}/healthz")[0] == 200
             except OSError:
-                time.sleep(0.05)
+                return False
+
+        wait_for(answers, "the server to answer /healthz", every=0.05)
         with ThreadPoolExecutor(4) as pool:  # side by side, so both workers take some
             results = list(pool.map(lambda _: get(f"{base}/healthz"), range(40)))
         assert results == [(200, '{"status":"ok"}\n')] * 40
-        answered += 40
+        answered = 1 + 40  # the wait stops at the first 200
         # Each process writes its own file, and /metrics sums them.
         assert {path.name.split("_")[0] for path in folder.iterdir()} >= {"counter"}
         status, text = get(f"{base}/metrics")
@@ -118,14 +117,14 @@ def test_job_workers_serve_their_summed_metrics_on_loopback(tmp_path: Path):
     wanted = {f'formbuilder_jobs_total{{kind="{kind}",result="done"}} 1.0'
               for kind in ("routing.overdue", "retention.purge", "jobs.cleanup")}
     try:
-        deadline = time.monotonic() + WAIT_LIMIT
-        text = ""
-        while not all(line in text for line in wanted):  # the recurring jobs run at start
+        def counted() -> bool:  # the recurring jobs run at start
             assert workers.poll() is None, (tmp_path / "worker.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, f"no job metrics: {text[-2000:]}"
             with contextlib.suppress(OSError):
                 text = get(f"http://127.0.0.1:{port}/metrics")[1]
-            time.sleep(0.05)
+                return all(line in text for line in wanted)
+            return False
+
+        wait_for(counted, "the job workers' metrics", every=0.05)
     finally:
         workers.send_signal(signal.SIGTERM)
         code = workers.wait(timeout=WAIT_LIMIT)
