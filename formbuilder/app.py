@@ -9,9 +9,8 @@ from typing import Any
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from formbuilder import config, views
+from formbuilder import config, files, views
 from formbuilder.database import Database
-from formbuilder.files import storage
 from formbuilder.views import ops
 from renderers.html import template_folder
 
@@ -32,7 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         database = Database(url)
     app.extensions["db"] = database
     upload_dir = app.config.get("UPLOAD_DIR") or str(Path(app.instance_path) / "uploads")
-    app.extensions["storage"] = storage.from_url(app.config.get("STORAGE_URL"), upload_dir)
+    app.extensions["storage"] = files.from_url(app.config.get("STORAGE_URL"), upload_dir)
 
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(str(Path(__file__).parent / "templates")),

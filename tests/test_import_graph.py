@@ -12,8 +12,6 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("formbuilder", "schemas", "renderers", "workflows")
 
@@ -98,9 +96,6 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known cycles remain: files.s3 <-> files.storage, and the views.staff and "
-    "views.studio packages whose __init__ imports their route modules"))
 def test_the_source_has_no_import_cycles():
     assert cycles(graph(_modules())) == []
 

@@ -1,7 +1,7 @@
 """Where uploaded files live: a local folder by default, object storage at scale.
 
-Views and jobs see only the small ``Storage`` protocol; :func:`from_url` picks the backend
-(``FORMBUILDER_STORAGE_URL``: unset for the folder, ``s3://bucket/prefix`` for
+Views and jobs see only the small ``Storage`` protocol; ``formbuilder.files.from_url`` picks
+the backend (``FORMBUILDER_STORAGE_URL``: unset for the folder, ``s3://bucket/prefix`` for
 ``formbuilder.files.s3``). Files are stored under random keys, so nothing a resident chose (a
 file name, a path) ever reaches the file system or an object's name.
 """
@@ -130,18 +130,3 @@ def check_key(key: str) -> None:
     """Keys are checked, never trusted: a key that is not ours cannot name another path."""
     if not _KEY.match(key):
         raise ValueError(f"{key!r} is not a storage key")
-
-
-def from_url(url: str | None, folder: str | os.PathLike[str]) -> Storage:
-    """The storage a URL names: none is ``folder``, ``s3://bucket/prefix`` a bucket. Anything
-    else stops the app at start, naming the setting."""
-    if not url or not url.strip():
-        return LocalStorage(folder)
-    scheme, _, rest = url.strip().partition("://")
-    bucket, _, prefix = rest.partition("/")
-    if scheme != "s3" or not bucket:
-        raise ValueError(f"FORMBUILDER_STORAGE_URL is {url!r}; use s3://bucket/prefix for "
-                         "object storage, or leave it unset for the local upload folder.")
-    from formbuilder.files.s3 import S3Storage
-
-    return S3Storage(bucket, prefix)

@@ -17,8 +17,8 @@ from resident import png_bytes
 from staff import make_app, make_staff
 
 import schemas
-from formbuilder.files import storage as storage_module
-from formbuilder.files.storage import Storage, TooLarge
+from formbuilder import files
+from formbuilder.files.storage import LocalStorage, Storage, TooLarge
 from formbuilder.files.uploads import sniff_file
 from formbuilder.services import publishing
 
@@ -42,14 +42,14 @@ def s3_bucket(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
 def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Storage:
     """Each backend, built the way the app builds it: from FORMBUILDER_STORAGE_URL."""
     if request.param == "local":
-        return storage_module.from_url(None, tmp_path / "uploads")
+        return files.from_url(None, tmp_path / "uploads")
     bucket = request.getfixturevalue("s3_bucket")
-    return storage_module.from_url(f"s3://{bucket}/{PREFIX}", tmp_path / "unused")
+    return files.from_url(f"s3://{bucket}/{PREFIX}", tmp_path / "unused")
 
 
 def stored_names(storage: Storage) -> list[str]:
     """Every file the backend holds, whatever it calls them."""
-    if isinstance(storage, storage_module.LocalStorage):
+    if isinstance(storage, LocalStorage):
         return sorted(str(p.relative_to(storage.root)) for p in storage.root.rglob("*")
                       if p.is_file())
     listed = storage.client.list_objects_v2(Bucket=storage.bucket)  # type: ignore[attr-defined]
@@ -145,7 +145,7 @@ def test_ready_check_passes(storage: Storage):
 
 
 def test_s3_objects_are_encrypted_and_under_the_prefix(s3_bucket: str, tmp_path: Path):
-    storage = storage_module.from_url(f"s3://{s3_bucket}/{PREFIX}/", tmp_path)
+    storage = files.from_url(f"s3://{s3_bucket}/{PREFIX}/", tmp_path)
     stored = storage.put(io.BytesIO(b"photo"), size_limit=100)
     storage.write("cd" * 16, b"pdf")
     client = boto3.client("s3")
@@ -155,7 +155,7 @@ def test_s3_objects_are_encrypted_and_under_the_prefix(s3_bucket: str, tmp_path:
 
 
 def test_an_unreachable_bucket_fails_the_ready_check(s3_bucket: str, tmp_path: Path):
-    storage = storage_module.from_url(f"s3://{s3_bucket}-missing", tmp_path)
+    storage = files.from_url(f"s3://{s3_bucket}-missing", tmp_path)
     with pytest.raises(Exception):  # noqa: B017 - whichever error boto3 raises
         storage.check()
 
@@ -163,7 +163,7 @@ def test_an_unreachable_bucket_fails_the_ready_check(s3_bucket: str, tmp_path: P
 @pytest.mark.parametrize("url", ["s3://", "ftp://bucket/x", "bucket/x"])
 def test_a_storage_url_that_names_nothing_stops_the_app(url: str, tmp_path: Path):
     with pytest.raises(ValueError, match="FORMBUILDER_STORAGE_URL"):
-        storage_module.from_url(url, tmp_path)
+        files.from_url(url, tmp_path)
 
 
 # --- The app on S3 -----------------------------------------------------------------------------

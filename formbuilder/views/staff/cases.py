@@ -13,13 +13,14 @@ from flask import current_app, render_template, request, url_for
 from formbuilder.services import submissions_search
 from formbuilder.views.auth import now, staff_required
 from formbuilder.views.language import current_language
-from formbuilder.views.staff import _user, blueprint, words
+from formbuilder.views.staff import words
+from formbuilder.views.staff.base import blueprint, signed_in
 
 
 @blueprint.route("/submissions")
 @staff_required
 def submissions() -> Any:
-    user = _user()
+    user = signed_in()
     filters, problems = submissions_search.parse_filters(request.args)
     after_text = request.args.get("after")
     after = submissions_search.decode_cursor(after_text)

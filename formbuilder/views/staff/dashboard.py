@@ -13,7 +13,7 @@ from formbuilder.services import dashboard as dashboard_service
 from formbuilder.services import submissions_search
 from formbuilder.services.publishing import form_of, latest_version
 from formbuilder.views.auth import now, staff_required
-from formbuilder.views.staff import _user, blueprint
+from formbuilder.views.staff.base import blueprint, signed_in
 
 CHART_WIDTH = 600
 BAR_HEIGHT = 160
@@ -22,7 +22,7 @@ BAR_HEIGHT = 160
 @blueprint.route("/forms/<form_id>/dashboard")
 @staff_required
 def dashboard(form_id: str) -> Any:
-    user = _user()
+    user = signed_in()
     with current_app.extensions["db"].session(readonly=True) as db:
         version = latest_version(db, form_id[:63])
         if version is None:

@@ -22,13 +22,13 @@ from flask import (
 from formbuilder.services import audit, exports, submissions_search
 from formbuilder.views.auth import now, staff_required
 from formbuilder.views.language import current_language
-from formbuilder.views.staff import _user, blueprint
+from formbuilder.views.staff.base import blueprint, signed_in
 
 
 @blueprint.route("/forms/<form_id>/export")
 @staff_required
 def export(form_id: str) -> Any:
-    user = _user()
+    user = signed_in()
     kind = request.args.get("format", "csv")
     items = request.args.get("part") == "items"
     filters, problems = submissions_search.parse_filters(

@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 from formbuilder.services import permissions, studio, studio_builder
 from formbuilder.views.auth import now
 from formbuilder.views.csrf import csrf_form
-from formbuilder.views.studio import blueprint, db, me, require, studio_required
+from formbuilder.views.studio.base import blueprint, db, me, require, studio_required
 from schemas import builder
 from schemas.model import NOTIFY_EVENTS
 from schemas.yamltext import Document, TextError

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from formbuilder.services import permissions, studio
 from formbuilder.views.auth import now
 from formbuilder.views.csrf import csrf_form
-from formbuilder.views.studio import blueprint, db, me, require, studio_required
+from formbuilder.views.studio.base import blueprint, db, me, require, studio_required
 from formbuilder.views.studio.guide import guide_link
 
 MAX_GUTTER_LINES = 50_000

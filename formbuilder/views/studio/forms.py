@@ -13,7 +13,7 @@ from formbuilder.services import permissions, studio, studio_grants
 from formbuilder.services.studio_grants import FormScope
 from formbuilder.views.auth import now
 from formbuilder.views.csrf import csrf_form
-from formbuilder.views.studio import blueprint, db, me, studio_required
+from formbuilder.views.studio.base import blueprint, db, me, studio_required
 from schemas import FormError
 from schemas.drafts import is_bare_schema
 from schemas.source import parse

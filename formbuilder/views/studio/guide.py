@@ -16,7 +16,7 @@ from typing import Any
 from flask import abort, render_template, url_for
 from markupsafe import Markup, escape
 
-from formbuilder.views.studio import blueprint, me, studio_required
+from formbuilder.views.studio.base import blueprint, me, studio_required
 
 FORMAT_MD = Path(__file__).resolve().parents[3] / "docs" / "FORMAT.md"
 

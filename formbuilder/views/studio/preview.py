@@ -21,7 +21,7 @@ from formbuilder.services import studio
 from formbuilder.views.auth import now
 from formbuilder.views.csrf import csrf_form
 from formbuilder.views.headers import CONTENT_SECURITY_POLICY
-from formbuilder.views.studio import blueprint, check_csrf, db, me, require, studio_required
+from formbuilder.views.studio.base import blueprint, check_csrf, db, me, require, studio_required
 from renderers import html
 from renderers.pdf import render_blank, render_submission
 from renderers.wtforms import answers_from_post

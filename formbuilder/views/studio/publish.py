@@ -11,7 +11,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from formbuilder.services import permissions, studio
 from formbuilder.views.auth import now
 from formbuilder.views.csrf import csrf_form
-from formbuilder.views.studio import blueprint, check_csrf, db, me, require, studio_required
+from formbuilder.views.studio.base import blueprint, check_csrf, db, me, require, studio_required
 
 
 def _revision() -> int:

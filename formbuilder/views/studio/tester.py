@@ -12,7 +12,7 @@ from formbuilder.notifiers.email import DEFAULTS as NOTIFY_DEFAULTS
 from formbuilder.services import studio
 from formbuilder.views.auth import now
 from formbuilder.views.csrf import csrf_form
-from formbuilder.views.studio import blueprint, check_csrf, db, me, require, studio_required
+from formbuilder.views.studio.base import blueprint, check_csrf, db, me, require, studio_required
 from formbuilder.views.studio.preview import _form
 from workflows.explain import route as explain_route
 
