@@ -97,7 +97,7 @@ class QueueRow(NamedTuple):
 
     kind: str
     state: str
-    count: int
+    jobs: int
     oldest_seconds: float
 
 
@@ -118,9 +118,9 @@ class _QueueCollector(Collector):
                                    labels=["kind"])
         for row in self.read():
             if row.state == "parked":
-                parked.add_metric([row.kind], row.count)
+                parked.add_metric([row.kind], row.jobs)
             elif row.state in ("queued", "running"):
-                depth.add_metric([row.kind], row.count)
+                depth.add_metric([row.kind], row.jobs)
                 age.add_metric([row.kind], row.oldest_seconds)
         yield from (depth, age, parked)
 

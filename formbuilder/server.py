@@ -25,7 +25,7 @@ from gunicorn.app.base import BaseApplication
 from formbuilder import config
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
+class _Gunicorn(BaseApplication):
     """gunicorn configured from arguments, not from a config file or its command line."""
 
     def __init__(self, options: dict[str, Any]) -> None:

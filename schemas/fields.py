@@ -196,7 +196,8 @@ class FieldCollector:
                                                 refs)
         if not isinstance(schema, Mapping):
             return
-        hints = self.ui.get(path) if isinstance(self.ui.get(path), Mapping) else {}
+        found = self.ui.get(path)
+        hints = found if isinstance(found, Mapping) else {}
         kind = _kind(schema, self.refs, hints)
         self.fields[path] = Field(
             path=path, keys=path_keys, schema=schema, kind=kind,
@@ -320,7 +321,8 @@ def _choices(schema: Mapping[str, Any], refs: LocalRefs,
     if options is not None:
         pairs = [(o["const"], o) for o in options]
     elif isinstance(source.get("enum"), list):
-        names = source.get("enumNames") if isinstance(source.get("enumNames"), list) else []
+        declared = source.get("enumNames")
+        names = declared if isinstance(declared, list) else []
         pairs = [(v, {"title": names[i]} if i < len(names) else {})
                  for i, v in enumerate(source["enum"])]
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 _SUFFIX = re.compile(r"^(?P<key>[a-z_]+?)_(?P<lang>[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)$")
 
@@ -31,6 +31,14 @@ class Localized:
         return self.default
 
 
+@overload
+def localized(data: Mapping[str, Any], key: str, default: str) -> Localized: ...
+
+
+@overload
+def localized(data: Mapping[str, Any], key: str, default: None = None) -> Localized | None: ...
+
+
 def localized(data: Mapping[str, Any], key: str, default: str | None = None) -> Localized | None:
     """Collect ``key`` and its ``key_<lang>`` translations from a mapping."""
     base = data.get(key)
@@ -41,7 +49,7 @@ def localized(data: Mapping[str, Any], key: str, default: str | None = None) -> 
     translations = {
         m["lang"]: value
         for k, value in data.items()
-        if isinstance(k, str) and isinstance(value, str | dict)
+        if isinstance(k, str) and isinstance(value, str)
         and (m := _SUFFIX.match(k)) and m["key"] == key
     }
     return Localized(base, translations)

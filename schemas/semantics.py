@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -39,7 +39,7 @@ LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "zh": "Chinese", "fr": "Fren
                   "ru": "Russian", "pt": "Portuguese", "ht": "Haitian Creole"}
 
 
-def not_a_field(name: str, fields: Mapping[str, Field]) -> str:
+def not_a_field(name: str, fields: Iterable[str]) -> str:
     return f"`{name}` is not a field of this form.{did_you_mean(name, list(fields))}"
 
 
@@ -136,7 +136,8 @@ def check_pages(pages: Sequence[Any], fields: Mapping[str, Field]) -> Iterator[F
     for number, page in enumerate(pages, start=1):
         if not isinstance(page, Mapping):
             continue
-        names = page.get("fields") if isinstance(page.get("fields"), list) else []
+        listed = page.get("fields")
+        names = listed if isinstance(listed, list) else []
         for index, name in enumerate(names):
             where: Path = ("ui", "pages", number - 1, "fields", index)
             if name not in fields:
@@ -279,7 +280,8 @@ def check_translations(definition: Mapping[str, Any], fields: Mapping[str, Field
         places += [(field.source_path, field.schema, key) for key in ("title", "description")]
         if field.choices and field.kind in ("choice", "multichoice"):
             places += _option_titles(field)
-    ui = definition.get("ui") if isinstance(definition.get("ui"), Mapping) else {}
+    found = definition.get("ui")
+    ui = found if isinstance(found, Mapping) else {}
     for name, hints in ui.items():
         if isinstance(hints, Mapping) and name not in ("order", "pages"):
             places += [(("ui", name), hints, key) for key in ("hint", "labels")]

@@ -132,7 +132,9 @@ def parse(raw: bytes | str, name: str, *, json_syntax: bool = False) -> Source:
     if json_syntax:
         source = Source(name, _parse_json(text, name))
         try:  # only for lines: JSON strings cannot hold raw tabs, so tabs here are whitespace
-            _Walker(source).walk(yaml.compose(text.replace("\t", " "), Loader=_Loader), (), 0)
+            node = yaml.compose(text.replace("\t", " "), Loader=_Loader)
+            if node is not None:
+                _Walker(source).walk(node, (), 0)
         except (yaml.YAMLError, RecursionError, FormError):
             source.lines, source.duplicates = {}, []
         return source

@@ -65,7 +65,7 @@ class S3Storage:
         except self.client.exceptions.NoSuchKey:
             raise FileNotFoundError(key) from None
         raw = _ObjectReader(self.client, self.bucket, name, first)
-        return io.BufferedReader(raw, buffer_size=CHUNK_SIZE)  # type: ignore[return-value]
+        return io.BufferedReader(raw, buffer_size=CHUNK_SIZE)
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._name(key))

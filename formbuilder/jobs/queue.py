@@ -14,9 +14,9 @@ import random
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy import CursorResult, Executable, and_, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from formbuilder.database import insert_or_ignore
@@ -119,10 +119,9 @@ def renew(session: Session, worker: str, job_ids: Collection[int], until: dateti
     """Extend the lease of the jobs ``worker`` holds (its heartbeat); returns how many."""
     if not job_ids:
         return 0
-    result = session.execute(update(Job).where(
+    return _changed(session, update(Job).where(
         Job.id.in_(sorted(job_ids)), Job.state == "running", Job.locked_by == worker)
         .values(lease_until=until))
-    return result.rowcount or 0
 
 
 def backoff(attempt: int, rng: random.Random | None = None) -> timedelta:
@@ -133,31 +132,38 @@ def backoff(attempt: int, rng: random.Random | None = None) -> timedelta:
     return min(jittered, BACKOFF_CAP)
 
 
+def _changed(session: Session, statement: Executable) -> int:
+    """How many rows an UPDATE touched: the session runs DML through a cursor, which the
+    stubs type as a plain ``Result``."""
+    result = cast(CursorResult[Any], session.execute(statement))
+    return result.rowcount or 0
+
+
 def _held(job_id: int, worker: str) -> Any:
     return and_(Job.id == job_id, Job.state == "running", Job.locked_by == worker)
 
 
 def complete(session: Session, job_id: int, worker: str, now: datetime) -> bool:
     """Mark the job done, if ``worker`` still holds it; False if another took it over."""
-    result = session.execute(update(Job).where(_held(job_id, worker)).values(
+    changed = _changed(session, update(Job).where(_held(job_id, worker)).values(
         state="done", finished_at=now, lease_until=None, locked_by=None))
-    return bool(result.rowcount)
+    return bool(changed)
 
 
 def requeue(session: Session, job_id: int, worker: str, run_at: datetime, error: str) -> bool:
     """Put the job back in the queue for ``run_at`` after a temporary failure."""
-    result = session.execute(update(Job).where(_held(job_id, worker)).values(
+    changed = _changed(session, update(Job).where(_held(job_id, worker)).values(
         state="queued", run_at=run_at, lease_until=None, locked_by=None,
         last_error=error[:ERROR_LENGTH]))
-    return bool(result.rowcount)
+    return bool(changed)
 
 
 def park(session: Session, job_id: int, worker: str, now: datetime, error: str) -> bool:
     """Stop trying the job: it waits, with its reason, for an admin's retry."""
-    result = session.execute(update(Job).where(_held(job_id, worker)).values(
+    changed = _changed(session, update(Job).where(_held(job_id, worker)).values(
         state="parked", finished_at=now, lease_until=None, locked_by=None,
         last_error=error[:ERROR_LENGTH]))
-    return bool(result.rowcount)
+    return bool(changed)
 
 
 def retry(session: Session, job_id: int, now: datetime) -> bool:
@@ -166,11 +172,11 @@ def retry(session: Session, job_id: int, now: datetime) -> bool:
     The last error is kept so the page still says why it had stopped. Jobs that are running
     or done are left alone (False).
     """
-    result = session.execute(update(Job).where(
+    changed = _changed(session, update(Job).where(
         Job.id == job_id, Job.state.in_(("parked", "queued"))).values(
         state="queued", attempts=0, run_at=now, finished_at=None, lease_until=None,
         locked_by=None))
-    return bool(result.rowcount)
+    return bool(changed)
 
 
 def troubled(session: Session, *, limit: int = 200) -> Sequence[Job]:

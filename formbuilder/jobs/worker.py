@@ -244,20 +244,19 @@ def _log(outcome: Outcome) -> None:
     """One line per job run (JSON under ``logs.configure``), and its metrics."""
     metrics.job_run(outcome.kind, outcome.result, outcome.seconds)
     where = f"job {outcome.job_id} ({outcome.kind}) attempt {outcome.attempt}"
-    fields = {"extra": {"job_id": outcome.job_id, "kind": outcome.kind,
-                        "attempt": outcome.attempt, "result": outcome.result,
-                        "duration_ms": round(outcome.seconds * 1000, 1)}}
+    extra = {"job_id": outcome.job_id, "kind": outcome.kind, "attempt": outcome.attempt,
+             "result": outcome.result, "duration_ms": round(outcome.seconds * 1000, 1)}
     if outcome.result == "done":
-        log.info("%s: done in %.2f s", where, outcome.seconds, **fields)
+        log.info("%s: done in %.2f s", where, outcome.seconds, extra=extra)
     elif outcome.result == "retry":
         log.warning("%s: will retry at %s: %s", where,
                     outcome.run_at.isoformat() if outcome.run_at else "?", outcome.error,
-                    **fields)
+                    extra=extra)
     elif outcome.result == "parked":
-        log.error("%s: parked: %s", where, outcome.error, **fields)
+        log.error("%s: parked: %s", where, outcome.error, extra=extra)
     else:
         log.warning("%s: another worker took it over; its outcome was not recorded", where,
-                    **fields)
+                    extra=extra)
 
 
 def start_in_process(app: Any) -> Worker:
