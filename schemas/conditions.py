@@ -60,7 +60,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, TypeVar
 
 from schemas.fieldtypes import FieldType
 
@@ -158,10 +158,12 @@ _CHAR_HINTS = {
 }
 
 
-def _tokens(text: str) -> list[Token]:
+def _tokens(text: str, token_at: Callable[[str, int], Token]) -> list[Token]:
     """All tokens of ``text``; a lexical mistake becomes a final ``error`` token.
 
     Raising only when the parser reaches the error token reports mistakes left to right.
+    ``token_at`` reads the token at an offset: conditions and arithmetic share this loop and
+    differ only there.
     """
     tokens: list[Token] = []
     i = 0
@@ -169,7 +171,7 @@ def _tokens(text: str) -> list[Token]:
         if text[i].isspace():
             i += 1
             continue
-        token = _token_at(text, i)
+        token = token_at(text, i)
         tokens.append(token)
         if token.kind == "error":
             return tokens
@@ -272,6 +274,78 @@ def _blob_advice(source: str) -> str:
     if re.fullmatch(r"[0-9:]+\s*[ap]\.?m\.?", source, re.IGNORECASE):
         return "is not a time in 24-hour form; write times like 17:30."
     return "is not a number; write numbers with digits only, like 5000 or 12.5."
+
+
+# --- What both parsers share ------------------------------------------------------------------
+#
+# Conditions and the arithmetic of ``computed:`` (below) are two small languages over the same
+# tokens: the same checks on the text as given, the same walk over a token list that may end in
+# a lexical error, the same bound on nesting. Only their words differ.
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class _Wording:
+    """What a clerk reads when a text of one language cannot be parsed at all.
+
+    ``too_long`` is formatted with ``length`` and ``most``; ``too_deep`` with ``most``;
+    ``too_deep_at`` with ``column`` and ``most``.
+    """
+
+    not_text: str
+    too_long: str
+    empty: str
+    too_deep: str
+    too_deep_at: str
+
+
+def _parse_text(text: Any, wording: _Wording, parse: Callable[[str], _T]) -> _T:
+    """``parse(text)`` once ``text`` is known to be text worth parsing.
+
+    Python's stack may still run out within ``MAX_DEPTH``; that is a nesting problem too.
+    """
+    if not isinstance(text, str):
+        raise ConditionError(wording.not_text, 1)
+    if len(text) > MAX_LENGTH:
+        raise ConditionError(wording.too_long.format(length=len(text), most=MAX_LENGTH),
+                             MAX_LENGTH + 1)
+    if not text.strip():
+        raise ConditionError(wording.empty, 1)
+    try:
+        return parse(text)
+    except RecursionError:
+        raise ConditionError(wording.too_deep.format(most=MAX_DEPTH), 1) from None
+
+
+class _TokenStream:
+    """The position in a token list; ``depth`` bounds the recursion of a parser over it."""
+
+    wording: _Wording
+
+    def __init__(self, tokens: list[Token]) -> None:
+        self.tokens = tokens
+        self.pos = 0
+        self.depth = 0
+
+    def _peek(self) -> Token:
+        """The next token; a lexical error is raised only when the parse gets this far."""
+        token = self.tokens[self.pos]
+        if token.kind == "error":
+            raise ConditionError(token.text, token.column)
+        return token
+
+    def _next(self) -> Token:
+        token = self._peek()
+        self.pos += 1
+        return token
+
+    def _enter(self, token: Token) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ConditionError(
+                self.wording.too_deep_at.format(column=token.column, most=MAX_DEPTH),
+                token.column)
 
 
 # --- The tree ---------------------------------------------------------------------------------
@@ -568,37 +642,37 @@ _AFTER_IS_HINTS = {
 }
 
 
+_CONDITION_WORDING = _Wording(
+    not_text="A condition must be text, like `size is \"large\"`.",
+    too_long="The condition is {length:,} characters long; a condition can have at most "
+             "{most:,}. Split it over several steps or pages.",
+    empty="The condition is empty; write a test like `size is \"large\"`.",
+    too_deep="The condition is nested too deeply; use at most {most} levels of parentheses "
+             "and `not`.",
+    too_deep_at="The condition is nested too deeply at column {column}: use at most {most} "
+                "levels of parentheses and `not`.",
+)
+
+
 def parse(text: str) -> Condition:
     """Parse a condition, or raise ConditionError saying what to change and where."""
-    if not isinstance(text, str):
-        raise ConditionError("A condition must be text, like `size is \"large\"`.", 1)
-    if len(text) > MAX_LENGTH:
-        raise ConditionError(
-            f"The condition is {len(text):,} characters long; a condition can have at most "
-            f"{MAX_LENGTH:,}. Split it over several steps or pages.", MAX_LENGTH + 1)
-    if not text.strip():
-        raise ConditionError("The condition is empty; write a test like `size is \"large\"`.", 1)
-    return _parse(text)
+    return _parse_text(text, _CONDITION_WORDING, _parse)
 
 
 @lru_cache(maxsize=1024)
 def _parse(text: str) -> Condition:
     """Conditions are immutable, so the same text is parsed once however often it is used."""
-    try:
-        return Condition(text, _Parser(text).parse())
-    except RecursionError:
-        raise ConditionError(f"The condition is nested too deeply; use at most {MAX_DEPTH} "
-                             "levels of parentheses and `not`.", 1) from None
+    return Condition(text, _Parser(text).parse())
 
 
-class _Parser:
-    """Recursive descent over the token list; ``depth`` bounds the recursion."""
+class _Parser(_TokenStream):
+    """Recursive descent over the token list of a condition."""
+
+    wording = _CONDITION_WORDING
 
     def __init__(self, text: str) -> None:
+        super().__init__(_tokens(text, _token_at))
         self.text = text
-        self.tokens = _tokens(text)
-        self.pos = 0
-        self.depth = 0
         self.open_parens = 0
         self.last: FieldTest | None = None
 
@@ -607,32 +681,14 @@ class _Parser:
         self._expect_end(self._peek(), inside=None)
         return node
 
-    # -- token access
-
-    def _peek(self) -> Token:
-        token = self.tokens[self.pos]
-        if token.kind == "error":
-            raise ConditionError(token.text, token.column)
-        return token
+    # -- token access, beyond the stream's
 
     def _raw(self, offset: int) -> Token:
         """A token further ahead, for hints only: never raises on a lexical error."""
         return self.tokens[min(self.pos + offset, len(self.tokens) - 1)]
 
-    def _next(self) -> Token:
-        token = self._peek()
-        self.pos += 1
-        return token
-
     def _previous(self) -> Token | None:
         return self.tokens[self.pos - 1] if self.pos else None
-
-    def _enter(self, token: Token) -> None:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise ConditionError(
-                f"The condition is nested too deeply at column {token.column}: use at most "
-                f"{MAX_DEPTH} levels of parentheses and `not`.", token.column)
 
     # -- grammar
 
@@ -971,8 +1027,7 @@ class _TypeChecker:
         if test.field in self.unknown:
             return
         self.unknown.add(test.field)
-        close = difflib.get_close_matches(test.field, list(self.fields), n=1, cutoff=0.6)
-        hint = f" Did you mean `{close[0]}`?" if close else ""
+        hint = _closest(test.field, self.fields)
         self.error(f"`{test.field}` is not a field of this form.{hint}", test.column)
 
     def _operator(self, test: Compare | In | Contains, ftype: FieldType) -> None:
@@ -1041,6 +1096,15 @@ class _TypeChecker:
 
     def _quote(self, test: FieldTest) -> str:
         return self.text[test.span[0]:test.span[1]]
+
+
+def _closest(name: str, fields: Mapping[str, FieldType]) -> str:
+    """`` Did you mean `x`?`` for the field closest to an unknown name, else ``""``.
+
+    Not ``schemas.suggest.did_you_mean``: that one also offers a name differing only in case.
+    """
+    close = difflib.get_close_matches(name, list(fields), n=1, cutoff=0.6)
+    return f" Did you mean `{close[0]}`?" if close else ""
 
 
 _ORDER_ADVICE = {
@@ -1241,25 +1305,24 @@ class Expression:
         return self.text
 
 
+_EXPRESSION_WORDING = _Wording(
+    not_text="A computed value must be text, like `attendees * 2 + 50`.",
+    too_long="The expression is {length:,} characters long; it can have at most {most:,}.",
+    empty="The expression is empty; write one like `attendees * 2 + 50`.",
+    too_deep="The expression is nested too deeply; use at most {most} levels of parentheses.",
+    too_deep_at="The expression is nested too deeply at column {column}: use at most {most} "
+                "levels.",
+)
+
+
 def parse_expression(text: str) -> Expression:
     """Parse ``attendees * 2 + 50``, or raise ConditionError saying what to change and where."""
-    if not isinstance(text, str):
-        raise ConditionError("A computed value must be text, like `attendees * 2 + 50`.", 1)
-    if len(text) > MAX_LENGTH:
-        raise ConditionError(f"The expression is {len(text):,} characters long; it can have at "
-                             f"most {MAX_LENGTH:,}.", MAX_LENGTH + 1)
-    if not text.strip():
-        raise ConditionError("The expression is empty; write one like `attendees * 2 + 50`.", 1)
-    return _parse_expression(text)
+    return _parse_text(text, _EXPRESSION_WORDING, _parse_expression)
 
 
 @lru_cache(maxsize=256)
 def _parse_expression(text: str) -> Expression:
-    try:
-        return Expression(text, _ExpressionParser(text).parse())
-    except RecursionError:
-        raise ConditionError(f"The expression is nested too deeply; use at most {MAX_DEPTH} "
-                             "levels of parentheses.", 1) from None
+    return Expression(text, _ExpressionParser(text).parse())
 
 
 def typecheck_expression(expression: Expression, fields: Mapping[str, FieldType]
@@ -1277,8 +1340,7 @@ def typecheck_expression(expression: Expression, fields: Mapping[str, FieldType]
         seen.add(term.field)
         ftype = fields.get(term.field)
         if ftype is None:
-            close = difflib.get_close_matches(term.field, list(fields), n=1, cutoff=0.6)
-            hint = f" Did you mean `{close[0]}`?" if close else ""
+            hint = _closest(term.field, fields)
             if "-" in term.field and term.field.split("-")[0] in fields:
                 hint = " Put spaces around `-` to subtract, like `a - b`."
             errors.append(ConditionError(f"`{term.field}` is not a field of this form.{hint}",
@@ -1314,38 +1376,27 @@ def _compute(node: Term, answers: Mapping[str, Any]) -> int | float | None:
     return None if isinstance(result, float) and not math.isfinite(result) else result
 
 
-def _arithmetic_tokens(text: str) -> list[Token]:
-    """The condition tokens, with ``+ - * /`` as operators (a number is never signed here:
+def _arithmetic_token_at(text: str, i: int) -> Token:
+    """A condition's token, but with ``+ - * /`` as operators (a number is never signed here:
     ``-`` is always an operator, so ``fee -5`` means ``fee - 5``)."""
-    tokens: list[Token] = []
-    i = 0
-    while i < len(text):
-        if text[i].isspace():
-            i += 1
-            continue
-        number = _NUMBER.match(text, i) if text[i] in "0123456789" \
-            and not (_DATE.match(text, i) or _TIME.match(text, i)) else None
-        if text[i] in "+-*/":
-            token = Token("op", text[i], i + 1, i + 1)
-        elif number and not re.match(r"[\w.:]", text[number.end():number.end() + 1]):
-            source = number.group().lstrip("-")
-            token = Token("number", source, i + 1, number.end(),
-                          float(source) if "." in source else int(source))
-        else:
-            token = _token_at(text, i)
-        tokens.append(token)
-        if token.kind == "error":
-            return tokens
-        i = token.end
-    tokens.append(Token("end", "", len(text) + 1, len(text)))
-    return tokens
+    if text[i] in "+-*/":
+        return Token("op", text[i], i + 1, i + 1)
+    number = _NUMBER.match(text, i) if text[i] in "0123456789" \
+        and not (_DATE.match(text, i) or _TIME.match(text, i)) else None
+    if number and not re.match(r"[\w.:]", text[number.end():number.end() + 1]):
+        source = number.group().lstrip("-")
+        return Token("number", source, i + 1, number.end(),
+                     float(source) if "." in source else int(source))
+    return _token_at(text, i)
 
 
-class _ExpressionParser:
+class _ExpressionParser(_TokenStream):
+    """Recursive descent over the token list of an arithmetic expression."""
+
+    wording = _EXPRESSION_WORDING
+
     def __init__(self, text: str) -> None:
-        self.tokens = _arithmetic_tokens(text)
-        self.pos = 0
-        self.depth = 0
+        super().__init__(_tokens(text, _arithmetic_token_at))
 
     def parse(self) -> Term:
         node = self._sum()
@@ -1357,12 +1408,6 @@ class _ExpressionParser:
                 f"Expected `+`, `-`, `*` or `/` before {_shown(token)} at column "
                 f"{token.column}.", token.column)
         return node
-
-    def _peek(self) -> Token:
-        token = self.tokens[self.pos]
-        if token.kind == "error":
-            raise ConditionError(token.text, token.column)
-        return token
 
     def _is(self, *ops: str) -> Token | None:
         token = self._peek()
@@ -1420,10 +1465,3 @@ class _ExpressionParser:
     def _fail(token: Token, message: str) -> Term:
         raise ConditionError(f"{message}. Write arithmetic like `attendees * 2 + 50`.",
                              token.column)
-
-    def _enter(self, token: Token) -> None:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise ConditionError(f"The expression is nested too deeply at column "
-                                 f"{token.column}: use at most {MAX_DEPTH} levels.",
-                                 token.column)
