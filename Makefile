@@ -3,18 +3,31 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Every dependency pinned, so each install gets the versions the tests passed with; `make lock`
+# moves them to the newest that setup.cfg allows.
+CONSTRAINTS := constraints.txt
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run shell test test-fast lint check-examples browser-deps services bench clean
+.PHONY: run shell test test-fast lint lock check-examples browser-deps services bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python setup.cfg pyproject.toml
-	$(BIN)/pip install --quiet -e '.[test]'
+$(STAMP): $(BIN)/python setup.cfg pyproject.toml $(CONSTRAINTS)
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[test]'
 	touch $(STAMP)
+
+# Resolve setup.cfg afresh in a throw-away environment and pin what it installed.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip
+	.lock-venv/bin/pip install --quiet -e '.[test]'
+	{ echo "# Pinned by 'make lock' from setup.cfg; 'make run' and 'make test' install these."; \
+	  .lock-venv/bin/pip freeze --exclude-editable; } > $(CONSTRAINTS)
+	rm -rf .lock-venv
 
 run: $(STAMP)
 	$(BIN)/formbuilder db upgrade
@@ -41,6 +54,7 @@ PYTEST_PARALLEL := -n auto --dist loadgroup --no-loadscope-reorder
 test: $(STAMP) browser-deps services
 	@start=$$(date +%s); status=0; \
 	$(BIN)/ruff check . && \
+	$(BIN)/mypy && \
 	$(BIN)/formbuilder check examples/ && \
 	$(BIN)/pytest $(PYTEST_PARALLEL) --durations=30 || status=$$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s in all"; exit $$status
@@ -54,9 +68,10 @@ test-fast: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: $(STAMP) services
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) build *.egg-info tests/browser/node_modules
+	rm -rf $(VENV) .lock-venv build *.egg-info tests/browser/node_modules
