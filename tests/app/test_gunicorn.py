@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from worker_processes import wait_for
+from worker_processes import wait_for, without_metrics_folder
 
 from formbuilder import cli
 
@@ -107,8 +107,8 @@ def test_job_workers_serve_their_summed_metrics_on_loopback(tmp_path: Path):
     database.upgrade()
     database.dispose()
     port = free_port()
-    env = {**os.environ, "FORMBUILDER_DATABASE_URL": url, "FORMBUILDER_SECRET_KEY": "test",
-           "FORMBUILDER_UPLOAD_DIR": str(tmp_path / "uploads"), "PROMETHEUS_MULTIPROC_DIR": "",
+    env = {**without_metrics_folder(os.environ), "FORMBUILDER_DATABASE_URL": url,
+           "FORMBUILDER_SECRET_KEY": "test", "FORMBUILDER_UPLOAD_DIR": str(tmp_path / "uploads"),
            "FORMBUILDER_JOB_POLL_SECONDS": "0.05"}
     log = (tmp_path / "worker.log").open("wb")
     workers = subprocess.Popen([*formbuilder(), "worker", "--concurrency", "2",

@@ -39,6 +39,7 @@ from object_store import moto_server, new_bucket, s3_environment
 from resident import png_bytes
 from smtp import MailServer, free_port
 from sqlalchemy import select
+from worker_processes import without_metrics_folder
 
 import schemas
 from formbuilder.database import Database
@@ -121,7 +122,7 @@ def city(folder: Path, *, web_servers: int = 2, threads: int = 8, job_workers: i
         bucket = new_bucket(endpoint)
         mail = MailServer().start()
         stack.callback(mail.stop)
-        env = {**os.environ, **s3_environment(endpoint),
+        env = {**without_metrics_folder(os.environ), **s3_environment(endpoint),
                "FORMBUILDER_DATABASE_URL": database_url,
                "FORMBUILDER_STORAGE_URL": f"s3://{bucket}/uploads",
                "FORMBUILDER_SECRET_KEY": secrets.token_urlsafe(32),
@@ -129,8 +130,7 @@ def city(folder: Path, *, web_servers: int = 2, threads: int = 8, job_workers: i
                "FORMBUILDER_JOB_LEASE_SECONDS": "20",
                "FORMBUILDER_SMTP_HOST": "127.0.0.1", "FORMBUILDER_SMTP_PORT": str(mail.port),
                "FORMBUILDER_MAIL_FROM": "City of Example <forms@example.gov>",
-               "FORMBUILDER_UPLOAD_DIR": str(folder / "uploads"),
-               "PROMETHEUS_MULTIPROC_DIR": ""}
+               "FORMBUILDER_UPLOAD_DIR": str(folder / "uploads")}
         if redis_url:
             env["FORMBUILDER_REDIS_URL"] = redis_url
         cluster = Cluster(database, mail, [free_port() for _ in range(web_servers)], folder,

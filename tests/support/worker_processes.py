@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -24,6 +24,13 @@ def command() -> list[str]:
     if script.exists():
         return [str(script), "worker"]
     return [sys.executable, "-c", "from formbuilder.cli import main; main()", "worker"]
+
+
+def without_metrics_folder(environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` for a child server that picks its own metrics folder: prometheus-client
+    turns on its multiprocess mode when ``PROMETHEUS_MULTIPROC_DIR`` is merely present (even
+    empty, when it writes its files into the working directory), so the variable is left out."""
+    return {key: value for key, value in environ.items() if key != "PROMETHEUS_MULTIPROC_DIR"}
 
 
 class Workers:
