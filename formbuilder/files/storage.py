@@ -13,6 +13,8 @@ import os
 import re
 import secrets
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, NamedTuple, Protocol
 
@@ -71,26 +73,16 @@ class LocalStorage:
 
     def put(self, stream: BinaryIO, *, size_limit: int) -> Stored:
         key = secrets.token_hex(16)
-        target = self._path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
         size = 0
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                # Read at most one byte past the limit: enough to know it is too large.
-                while chunk := stream.read(min(CHUNK_SIZE, size_limit + 1 - size)):
-                    size += len(chunk)
-                    if size > size_limit:
-                        raise TooLarge(size_limit)
-                    digest.update(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        with _replacing(self._path(key), prefix=".upload-") as out:
+            # Read at most one byte past the limit: enough to know it is too large.
+            while chunk := stream.read(min(CHUNK_SIZE, size_limit + 1 - size)):
+                size += len(chunk)
+                if size > size_limit:
+                    raise TooLarge(size_limit)
+                digest.update(chunk)
+                out.write(chunk)
         return Stored(key, size, digest.hexdigest())
 
     def open(self, key: str) -> BinaryIO:
@@ -108,22 +100,32 @@ class LocalStorage:
             raise PermissionError(f"The upload folder {self.root} is not writable")
 
     def write(self, key: str, data: bytes) -> None:
-        target = self._path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".write-")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        with _replacing(self._path(key), prefix=".write-") as out:
+            out.write(data)
 
     def _path(self, key: str) -> Path:
         check_key(key)
         return self.root / key[:2] / key
+
+
+@contextmanager
+def _replacing(target: Path, *, prefix: str) -> Iterator[BinaryIO]:
+    """A file to write that becomes ``target`` only once written in full and on disk.
+
+    It is a temporary file in the same folder (so the rename is atomic) and is removed when the
+    writing fails or is interrupted, so no half-written file ever stands under a real key.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=prefix)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def check_key(key: str) -> None:
