@@ -143,7 +143,7 @@ class ItemsField(wtforms.FieldList):
 
     def _add_entry(self, formdata: Any = None, data: Any = unset_value,
                    index: int | None = None) -> Any:
-        entry = super()._add_entry(formdata, data, index)
+        entry = super()._add_entry(formdata, data, index)  # type: ignore[misc]  # not in the stub
         entry.posted_index = entry.index
         return entry
 
@@ -209,7 +209,7 @@ class _Posted:
     raising on odd keys."""
 
     def __init__(self, data: Any) -> None:
-        self.data = data if data is not None else {}
+        self.data: Any = data if data is not None else {}
 
     def __iter__(self) -> Iterator[str]:
         keys = self.data.keys() if hasattr(self.data, "keys") else iter(self.data)
@@ -220,6 +220,9 @@ class _Posted:
             return key in self.data
         except TypeError:
             return False
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
     def __bool__(self) -> bool:
         return True

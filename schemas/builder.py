@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, overload
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -147,6 +147,12 @@ class Context:
         if not isinstance(self.root.get("ui"), CommentedMap):
             _insert(self.root, "ui", CommentedMap(), before=("routing", "notify", "webhooks"))
         return self.root["ui"]
+
+    @overload
+    def hints(self, path: str, create: Literal[True]) -> CommentedMap: ...
+
+    @overload
+    def hints(self, path: str, create: bool = False) -> CommentedMap | None: ...
 
     def hints(self, path: str, create: bool = False) -> CommentedMap | None:
         ui = self.ui() if create else self.root.get("ui")
@@ -435,11 +441,11 @@ def _place(ctx: Context, name: str, page: int | str | None) -> None:
 
 
 def _page_index(ctx: Context, page: int | str | None, default: int = 0) -> int:
-    pages = ctx.pages or []
+    pages: Sequence[Any] = ctx.pages or []
     if page in (None, ""):
         return default
     try:
-        index = int(page)  # type: ignore[arg-type]
+        index = int(page)
     except (TypeError, ValueError):
         raise BuilderError("Choose one of the pages.") from None
     if not 0 <= index < len(pages):
@@ -533,7 +539,6 @@ def _choice_node(ctx: Context, found: Field) -> tuple[CommentedMap, str]:
 
 def _labels(ctx: Context, path: str) -> CommentedMap:
     hints = ctx.hints(path, create=True)
-    assert hints is not None
     if not isinstance(hints.get("labels"), CommentedMap):
         hints["labels"] = CommentedMap()
     return hints["labels"]
@@ -617,7 +622,6 @@ def set_group_labels(ctx: Context, *, path: str, item_label: str = "",
     if found.kind != "repeat":
         raise BuilderError(f"“{found.title.default}” is not a repeating group.")
     hints = ctx.hints(path, create=True)
-    assert hints is not None
     for key, value in (("item_label", item_label), ("add_label", add_label)):
         text = _text(value, "the label", required=False)
         if text:
@@ -1125,7 +1129,8 @@ def texts(data: Mapping[str, Any], form: Form) -> list[Text]:
             for value in labels:
                 add(("ui", item.path, "labels", value), f"Choice {value} of {item.path}")
         node = _at(data, where) or {}
-        holder = node.get("items") if isinstance(node.get("items"), Mapping) else node
+        items = node.get("items")
+        holder = items if isinstance(items, Mapping) else node
         for key in ("oneOf", "anyOf"):
             for index, option in enumerate(holder.get(key) or []):
                 if isinstance(option, Mapping) and "title" in option:

@@ -274,23 +274,25 @@ def _definition_findings(definition: Mapping[str, Any]) -> list[tuple[Path, str,
 def _explain_layout(error: jsonschema.ValidationError) -> list[tuple[Path, str, str]]:
     path: Path = tuple(error.absolute_path)
     where = _where(path)
-    hint = error.schema.get("x-hint") if isinstance(error.schema, Mapping) else None
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    hint = schema.get("x-hint")
     if error.validator == "required":
         missing = error.message.split("'")[1]
         purpose = _KEY_PURPOSE.get(missing)
         return [(path, f"{where} needs `{missing}`" + (f": {purpose}." if purpose else "."),
                  "missing")]
     if error.validator == "additionalProperties":
-        allowed = _allowed_keys(error.schema)
-        extra = [k for k in error.instance if k not in allowed and not _is_translation(k)]
+        allowed = _allowed_keys(schema)
+        instance = error.instance if isinstance(error.instance, Mapping) else {}
+        extra = [k for k in instance if k not in allowed and not _is_translation(k)]
         return [((*path, key), f"`{key}` is not a key {where.lower()} can have."
                  f"{did_you_mean(str(key), allowed)}", "unknown_key") for key in extra]
     key = next((p for p in reversed(path) if isinstance(p, str)), "value")
     shown = error.instance if not isinstance(error.instance, Mapping | list) else None
     if error.validator == "enum":
-        options = ", ".join(str(o) for o in error.validator_value)
-        suggestion = did_you_mean(str(error.instance),
-                                            [str(o) for o in error.validator_value])
+        choices = error.validator_value if isinstance(error.validator_value, list) else []
+        options = ", ".join(str(o) for o in choices)
+        suggestion = did_you_mean(str(error.instance), [str(o) for o in choices])
         return [(path, f"`{key}: {shown}` is not one of: {options}.{suggestion}", "value")]
     if error.validator == "type":
         wanted = TYPE_WORDS.get(str(error.validator_value), str(error.validator_value))

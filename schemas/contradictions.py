@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 import jsonschema
 from referencing.exceptions import Unresolvable
@@ -43,7 +43,7 @@ def check_contradictions(schema: Mapping[str, Any], draft: str) -> Iterator[Find
         yield from _values(root, node, path)
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 

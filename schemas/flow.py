@@ -22,6 +22,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 from schemas.fields import Field, humanise
@@ -57,6 +58,10 @@ _VALUE_KEYS = frozenset({"const", "enum", "minimum", "maximum", "exclusiveMinimu
 
 LinkKind = Literal["if", "else", "dependent", "alternative"]
 TestOp = Literal["in", "has", "set", "min", "max", "xmin", "xmax"]
+_BRANCHES: tuple[tuple[str, LinkKind], ...] = (("then", "if"), ("else", "else"))
+_LIMITS: tuple[tuple[str, TestOp], ...] = (
+    ("minimum", "min"), ("maximum", "max"), ("exclusiveMinimum", "xmin"),
+    ("exclusiveMaximum", "xmax"))
 
 
 @dataclass(frozen=True)
@@ -169,7 +174,7 @@ class _Logic:
                 yield from self._walk(item, (*links, Link("alternative", item)), depth + 1,
                                       seen)
         has_if = "if" in target
-        for key, kind in (("then", "if"), ("else", "else")):
+        for key, kind in _BRANCHES:
             if isinstance(target.get(key), Mapping):
                 extra = (Link(kind, target["if"]),) if has_if else ()
                 yield from self._walk(target[key], (*links, *extra), depth + 1, seen)
@@ -195,7 +200,7 @@ class _Logic:
         for item in _list(target.get("allOf")):
             yield from self.requirements(item, links, depth + 1, seen)
         if "if" in target:
-            for key, kind in (("then", "if"), ("else", "else")):
+            for key, kind in _BRANCHES:
                 if isinstance(target.get(key), Mapping):
                     yield from self.requirements(target[key], (*links, Link(kind, target["if"])),
                                                  depth + 1, seen)
@@ -266,9 +271,14 @@ def _logic(form: Form) -> _Logic:
     if entry is not None and entry[0]() is form:
         return entry[1]
     logic = _Logic(form)
-    _CACHE[key] = (weakref.ref(form, lambda _ref, key=key, cache=_CACHE: cache.pop(key, None)),
-                   logic)
+    _CACHE[key] = (weakref.ref(form, partial(_forget, _CACHE, key)), logic)
     return logic
+
+
+def _forget(cache: dict[int, tuple[weakref.ref, _Logic]], key: int, _ref: object) -> None:
+    """A dropped form's weakref callback; ``cache`` is bound when the form is cached, as
+    module globals may already be cleared when it runs at interpreter exit."""
+    cache.pop(key, None)
 
 
 def _list(value: Any) -> list[Any]:
@@ -514,8 +524,7 @@ def _property_tests(logic: _Logic, schema: Any, path: tuple[str, ...], required:
         tests.append(Test(path, "in", (schema["const"],), required))
     if isinstance(schema.get("enum"), list):
         tests.append(Test(path, "in", tuple(schema["enum"]), required))
-    for key, op in (("minimum", "min"), ("maximum", "max"), ("exclusiveMinimum", "xmin"),
-                    ("exclusiveMaximum", "xmax")):
+    for key, op in _LIMITS:
         if key in schema:
             limit = schema[key]
             if isinstance(limit, bool) or not isinstance(limit, int | float):

@@ -180,9 +180,10 @@ def _python_messages(source: str) -> Iterator[tuple[int, Msgid]]:
 
 def _template_messages(source: str) -> Iterator[tuple[int, Msgid]]:
     from jinja2 import Environment  # only the update command and tests read templates
+    from jinja2.ext import extract_from_ast
 
     env = Environment(extensions=["jinja2.ext.i18n"])
-    for line, function, message in env.extract_translations(source):
+    for line, function, message in extract_from_ast(env.parse(source)):
         count = KEYWORDS.get(function, 0)
         strings = [m for m in (message if isinstance(message, tuple) else (message,))
                    if isinstance(m, str)][:count]
@@ -223,7 +224,7 @@ def update_catalogs(root: Path | None = None) -> list[str]:
     return report
 
 
-def _translated(string: str | tuple[str, ...] | None) -> bool:
+def _translated(string: str | tuple[str, ...] | list[str] | None) -> bool:
     if isinstance(string, tuple | list):
         return all(string)
     return bool(string)

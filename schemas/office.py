@@ -76,7 +76,8 @@ def read(definition: Mapping[str, Any], questions: Mapping[str, Field], draft: s
     office, findings = Office(), []
     for index, step in enumerate(_list(definition.get("routing"))):
         step = step if isinstance(step, Mapping) else {}
-        name = step.get("step") if isinstance(step.get("step"), str) else ""
+        named = step.get("step")
+        name = named if isinstance(named, str) else ""
         office.keys.append(step_key(name))
         fields, found = _step_fields(step, index, draft)
         office.steps.append(fields)
@@ -101,7 +102,7 @@ def read(definition: Mapping[str, Any], questions: Mapping[str, Field], draft: s
 def build_steps(office: Office, definition: Mapping[str, Any], draft: str,
                 languages: tuple[str, ...]) -> list[tuple[dict[str, Field], Form | None]]:
     """Per step: its fields and the small form of just those that renderers draw."""
-    built = []
+    built: list[tuple[dict[str, Field], Form | None]] = []
     for index, step in enumerate(_list(definition.get("routing"))):
         fields = office.steps[index] if index < len(office.steps) else {}
         if not fields or not isinstance(step, Mapping):

@@ -292,7 +292,7 @@ def _rect(widget: Any) -> tuple[float, float, float, float]:
 def _states(widget: Any) -> list[str]:
     appearance = _get(widget, "/AP")
     normal = _get(appearance, "/N") if appearance is not None else None
-    if not hasattr(normal, "keys"):
+    if normal is None or not hasattr(normal, "keys"):
         return []
     return [str(k).lstrip("/") for k in list(normal) if str(k) != "/Off"]
 
@@ -401,10 +401,10 @@ def _lines(page: Any) -> list[_Line]:
     """The page's printed text as lines with positions (bounded by the page's size)."""
     try:
         contents = page.get_contents()
-        size = len(contents.get_data()) if contents is not None else 0
+        length = len(contents.get_data()) if contents is not None else 0
     except Exception:
         return []
-    if size > MAX_PAGE_CONTENT:
+    if length > MAX_PAGE_CONTENT:
         return []
     chunks: list[tuple[float, float, str, float]] = []
 

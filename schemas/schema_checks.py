@@ -60,7 +60,7 @@ _TRANSLATED_KEYWORD = re.compile(
 KNOWN_FORMATS = frozenset({"email", "date", "time", "date-time", "uri", "tel", "file", "data-url",
                            "idn-email", "uri-reference", "iri", "hostname", "ipv4", "ipv6",
                            "uuid", "duration", "regex", "json-pointer"})
-_DRAFT_ONLY = {
+_DRAFT_ONLY: dict[str, dict[str, str | None]] = {
     DRAFT_7: {"dependentRequired": "dependencies", "dependentSchemas": "dependencies",
               "prefixItems": "items", "unevaluatedProperties": None},
     DRAFT_2019_09: {"prefixItems": "items", "dependencies": "dependentRequired"},
@@ -143,8 +143,8 @@ def _meta_message(error: jsonschema.ValidationError, draft: str) -> str:
         return (f"`type: {value}` is not a JSON Schema type. Use string, number, integer, "
                 f"boolean, object or array.{suggestion}")
     if error.validator == "type":
-        wanted = error.validator_value
-        wanted = wanted if isinstance(wanted, str) else " or ".join(wanted)
+        declared = error.validator_value
+        wanted = " or ".join(declared) if isinstance(declared, list) else str(declared)
         return f"`{key}` should be {TYPE_WORDS.get(wanted, wanted)}, not `{value!r}`."
     if error.validator == "uniqueItems":
         return f"`{key}` lists the same value twice."

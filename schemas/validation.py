@@ -40,6 +40,7 @@ from babel.lists import format_list
 from babel.numbers import format_decimal
 from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
+from referencing._core import Resolver
 from referencing.exceptions import Unresolvable, Unretrievable
 
 from schemas import media_types
@@ -82,8 +83,8 @@ class RemoteReferenceError(SchemaReferenceError):
 
 
 # --- Compiling, once per schema ----------------------------------------------------------------
-def _multiple_of(validator: Validator, step: Any, instance: Any,
-                 schema: Mapping[str, Any]) -> Iterator[ValidationError]:
+def _multiple_of_keyword(validator: Validator, step: Any, instance: Any,
+                         schema: Mapping[str, Any]) -> Iterator[ValidationError]:
     """``multipleOf`` that forgives binary rounding: stock jsonschema refuses 19.99 for
     ``multipleOf: 0.01`` (money fields) because 19.99 / 0.01 == 1998.9999999999998.
 
@@ -133,7 +134,7 @@ def _date_limit(keyword: str) -> Callable[..., Iterator[ValidationError]]:
 
 
 _VALIDATORS: dict[str, type[Validator]] = {
-    uri: jsonschema.validators.extend(cls, {"multipleOf": _multiple_of,
+    uri: jsonschema.validators.extend(cls, {"multipleOf": _multiple_of_keyword,
                                             "pattern": _pattern_keyword,
                                             "after": _date_limit("after"),
                                             "before": _date_limit("before")})
@@ -218,7 +219,8 @@ def _refuse_to_fetch(uri: str) -> referencing.Resource[Any]:
     raise RemoteReferenceError(uri)
 
 
-_REGISTRY: referencing.Registry[Any] = referencing.Registry(retrieve=_refuse_to_fetch)
+_REGISTRY: referencing.Registry[Any] = referencing.Registry(
+    retrieve=_refuse_to_fetch)  # type: ignore[call-arg]  # mypy cannot read referencing's attrs
 
 
 def _refuse_remote_refs(schema: Mapping[str, Any], cls: type[Validator]) -> None:
@@ -230,7 +232,7 @@ def _refuse_remote_refs(schema: Mapping[str, Any], cls: type[Validator]) -> None
     _follow_refs(registry.resolver_with_root(resource), resource)
 
 
-def _follow_refs(resolver: referencing.Resolver[Any], resource: referencing.Resource[Any]) -> None:
+def _follow_refs(resolver: Resolver[Any], resource: referencing.Resource[Any]) -> None:
     contents = resource.contents
     ref = contents.get("$ref") if isinstance(contents, Mapping) else None
     if isinstance(ref, str):
@@ -542,10 +544,17 @@ def _pattern(ex: _Explainer, error: ValidationError, q: _Question) -> Described:
     return "pattern", ex.gettext(_IN_RIGHT_FORMAT, q)
 
 
+def _whole(error: ValidationError) -> int:
+    """The count a ``minLength``/``maxItems``-like error is about; its schema has passed the
+    meta-schema, so the value is a number."""
+    value = error.validator_value
+    return int(value) if isinstance(value, int | float) else 0
+
+
 def _min_length(ex: _Explainer, error: ValidationError, q: _Question) -> Described:
     if error.instance == "":
         return "required", ex._required(q)
-    limit = int(error.validator_value)
+    limit = _whole(error)
     return "minLength", ngettext(
         ex.lang, "Your answer to “%(title)s” must be %(num)s character or more",
         "Your answer to “%(title)s” must be %(num)s characters or more",
@@ -553,7 +562,7 @@ def _min_length(ex: _Explainer, error: ValidationError, q: _Question) -> Describ
 
 
 def _max_length(ex: _Explainer, error: ValidationError, q: _Question) -> Described:
-    limit = int(error.validator_value)
+    limit = _whole(error)
     return "maxLength", ngettext(
         ex.lang, "Your answer to “%(title)s” must be %(num)s character or fewer",
         "Your answer to “%(title)s” must be %(num)s characters or fewer",
@@ -608,7 +617,7 @@ def _date_bound(ex: _Explainer, error: ValidationError, q: _Question) -> Describ
 
 
 def _min_items(ex: _Explainer, error: ValidationError, q: _Question) -> Described:
-    n, params = int(error.validator_value), {"title": q.title}
+    n, params = _whole(error), {"title": q.title}
     if q.kind == "multichoice":
         text = ngettext(ex.lang, "Select at least %(num)s option for “%(title)s”",
                         "Select at least %(num)s options for “%(title)s”", n, **params)
@@ -622,7 +631,7 @@ def _min_items(ex: _Explainer, error: ValidationError, q: _Question) -> Describe
 
 
 def _max_items(ex: _Explainer, error: ValidationError, q: _Question) -> Described:
-    n, params = int(error.validator_value), {"title": q.title}
+    n, params = _whole(error), {"title": q.title}
     if q.kind == "multichoice":
         text = ngettext(ex.lang, "Select no more than %(num)s option for “%(title)s”",
                         "Select no more than %(num)s options for “%(title)s”", n, **params)
@@ -672,7 +681,8 @@ def _missing_property(error: ValidationError) -> str | None:
     if error.validator == "required":
         wanted = list(value) if isinstance(value, list) else []
     else:
-        wanted = [name for key, names in (value or {}).items() if key in instance
+        depends = value if isinstance(value, Mapping) else {}
+        wanted = [name for key, names in depends.items() if key in instance
                   and isinstance(names, list) for name in names]
     missing = [name for name in wanted if isinstance(name, str) and name not in instance]
     for name in missing:

@@ -129,7 +129,7 @@ class Document:
             lines[-1] += "\n"
         before = self._before
         if not before:
-            return self._emit(self.data, 0)
+            return "".join(self._emit(self.data, 0))
         first = before.lc.key(next(iter(before)))[0]
         out = lines[:first] + self._mapping(lines, before, self.data, first, len(lines), 0)
         return "".join(out)

@@ -195,7 +195,7 @@ class QuestionBuilder:
 
     def _input(self, question: Question, field: Field, value: Any) -> None:
         self._text_attributes(question, field)
-        widget = field.ui.get("widget")
+        widget = field.ui.get("widget", "")
         if field.kind in ("number", "integer") or widget in ("number", "money"):
             question.inputmode = "numeric" if field.kind == "integer" else "decimal"
             question.spellcheck = False

@@ -60,7 +60,8 @@ def item_fields(form: Form, field: Field) -> list[Field]:
     if field.kind == "tuple":
         positions = schema.get("prefixItems")
         if not isinstance(positions, list):
-            positions = schema.get("items") if isinstance(schema.get("items"), list) else []
+            items = schema.get("items")
+            positions = items if isinstance(items, list) else []
         return [_item_field(form, field, p, index) for index, p in enumerate(positions[:20])]
     return [_item_field(form, field, schema.get("items"), None)]
 

@@ -82,8 +82,10 @@ def error_items(form: Form, errors: Iterable[Any] | None,
         if names is not None and owner is not None and owner.split(".")[0] not in names:
             continue
         seen.add(owner)
-        linked = owner is not None and widget_of(found[-1][1]) != "hidden"
-        items.append(SummaryItem(message, f"#{field_id(owner)}" if linked else None))
+        anchor = None
+        if owner is not None and widget_of(found[-1][1]) != "hidden":
+            anchor = f"#{field_id(owner)}"
+        items.append(SummaryItem(message, anchor))
     return items
 
 

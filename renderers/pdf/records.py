@@ -49,10 +49,17 @@ class HistoryRow:
 
 
 class EventLike(Protocol):
-    kind: str
-    actor: str
-    at: datetime
-    data: Mapping[str, Any]
+    """What the history is read from, never written to: read-only, so an ``Event`` row (whose
+    ``data`` is a dict) fits as well as a ``workflows.Record``."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def data(self) -> Mapping[str, Any]: ...
 
 
 def history_rows(events: Iterable[EventLike]) -> list[HistoryRow]:

@@ -13,6 +13,7 @@ every language can say without a "it is not the case that" construction.
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from babel.dates import format_date
 
@@ -75,7 +76,7 @@ class _Words:
             return self.node(node.item, negated=not negated)
         if isinstance(node, And | Or):
             # De Morgan: not (a and b) = not a or not b.
-            word = "and" if isinstance(node, And) != negated else "or"
+            word: Literal["and", "or"] = "and" if isinstance(node, And) != negated else "or"
             parts = [self._part(item, word, negated) for item in node.items]
             return _join(parts, word, self.lang)
         return self.test(node, negated != node.negated)
