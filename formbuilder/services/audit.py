@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from formbuilder.models import AuditEntry, utcnow
+from formbuilder.services import listing
 
 ACTIONS = ("sign_in", "sign_in_failed", "sign_out", "refused", "viewed", "decided",
            "exported", "token_used", "token_created", "token_revoked", "published")
@@ -48,23 +49,11 @@ class Filters:
 
 def parse_filters(args: Mapping[str, Any]) -> tuple[Filters, list[str]]:
     """Filters from a query string and the names of those that were not valid (dropped)."""
-    problems: list[str] = []
-
-    def day(name: str) -> date | None:
-        value = str(args.get(name) or "").strip()
-        try:
-            return date.fromisoformat(value) if value else None
-        except ValueError:
-            problems.append(name)
-            return None
-
-    action = str(args.get("action") or "") or None
-    if action is not None and action not in ACTIONS:
-        problems.append("action")
-        action = None
-    return Filters(actor=str(args.get("actor") or "").strip().lower()[:MAX_ACTOR] or None,
-                   action=action, target=str(args.get("target") or "").strip()[:200] or None,
-                   since=day("from"), until=day("to")), problems
+    read = listing.QueryArgs(args)
+    action = read.choice("action", ACTIONS)
+    return Filters(actor=read.text("actor").strip().lower()[:MAX_ACTOR] or None,
+                   action=action, target=read.text("target").strip()[:200] or None,
+                   since=read.day("from"), until=read.day("to")), read.problems
 
 
 def _clauses(filters: Filters) -> list[ColumnElement[bool]]:
@@ -76,12 +65,7 @@ def _clauses(filters: Filters) -> list[ColumnElement[bool]]:
         found.append(entry.action == filters.action)
     if filters.target:
         found.append(entry.target == filters.target)
-    if filters.since:
-        found.append(entry.at >= datetime.combine(filters.since, time(0), tzinfo=UTC))
-    if filters.until:
-        found.append(entry.at < datetime.combine(filters.until + timedelta(days=1), time(0),
-                                                 tzinfo=UTC))
-    return found
+    return found + listing.within_days(entry.at, filters.since, filters.until)
 
 
 def page(session: Session, filters: Filters, *, before: int | None = None,
@@ -90,8 +74,9 @@ def page(session: Session, filters: Filters, *, before: int | None = None,
     statement = select(AuditEntry).where(*_clauses(filters))
     if before is not None:
         statement = statement.where(AuditEntry.id < before)
-    rows = list(session.scalars(statement.order_by(AuditEntry.id.desc()).limit(size + 1)))
-    return rows[:size], rows[size - 1].id if len(rows) > size else None
+    rows, more = listing.one_page(
+        list(session.scalars(statement.order_by(AuditEntry.id.desc()).limit(size + 1))), size)
+    return rows, rows[-1].id if more and rows else None
 
 
 def every(session: Session, filters: Filters, batch: int = 1000) -> Iterator[AuditEntry]:

@@ -9,27 +9,21 @@ versions in a second).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 import schemas
 from formbuilder.models import FormVersion, Submission, WorkflowTask
+from formbuilder.services import listing
 from formbuilder.services.publishing import form_of, published_forms
 
 PAGE_SIZE = 25
 STATUSES = ("open", "mine", "overdue")
-MAX_QUERY_LENGTH = 200
-_REFERENCE = re.compile(r"^[A-Z]{1,6}-\d{4}-\d{1,9}$")
-_WORD = re.compile(r"\w+")
-# Must stay the expression the migration indexes (0003), or PostgreSQL cannot use the index.
-_TS_CONFIG = "'simple'::regconfig"
-_TS_TYPES = "'[\"string\", \"numeric\"]'::jsonb"
 
 
 @dataclass(frozen=True)
@@ -109,9 +103,7 @@ def page(session: Session, email: str, roles: Collection[str], filters: Filters,
     if after is not None:
         statement = statement.where(_after(after))
     statement = statement.order_by(task.due_at.asc().nulls_last(), task.id.asc()).limit(size + 1)
-    found = session.execute(statement).all()
-    more = len(found) > size
-    found = found[:size]
+    found, more = listing.one_page(session.execute(statement).all(), size)
     versions = _versions(session, {row.form_version_id for row in found})
     rows = [Row(task=row[0], reference=row.reference, status=row.status,
                 form=versions[row.form_version_id]) for row in found]
@@ -130,29 +122,6 @@ def forms_for(session: Session, roles: Collection[str], email: str, *,
         for step in form.routing))]
 
 
-def answers_match(session: Session, text: str) -> ColumnElement[bool]:
-    """Submissions whose answers contain every word of ``text``: the one dialect difference.
-
-    PostgreSQL matches word prefixes with the GIN full-text index over the answers' strings
-    and numbers (migration 0003). SQLite looks into each answer value with ``json_tree``,
-    which decodes the JSON (so accented and Chinese text matches) and compares with LIKE.
-    """
-    words = _WORD.findall(text.lower())[:8]
-    if not words:
-        return false()
-    if session.get_bind().dialect.name == "postgresql":
-        vector = func.jsonb_to_tsvector(literal_column(_TS_CONFIG), Submission.answers,
-                                        literal_column(_TS_TYPES))
-        query = func.to_tsquery(literal_column(_TS_CONFIG),
-                                " & ".join(f"{word}:*" for word in words))
-        return vector.op("@@")(query)
-    tree = func.json_tree(Submission.answers).table_valued("value", "type").alias("answer")
-    clauses = [exists(select(literal_column("1")).select_from(tree).where(
-        tree.c.type == "text", tree.c.value.like(f"%{_escape_like(word)}%", escape="\\")))
-        for word in words]
-    return and_(*clauses)
-
-
 def _filter_clauses(session: Session, email: str, filters: Filters,
                     now: datetime) -> list[ColumnElement[bool]]:
     task = WorkflowTask
@@ -165,18 +134,11 @@ def _filter_clauses(session: Session, email: str, filters: Filters,
         clauses.append(task.claimed_by == email)
     elif filters.status == "overdue":
         clauses.append(task.due_at < now)
-    if filters.submitted_from:
-        clauses.append(task.submitted_at >= _midnight(filters.submitted_from))
-    if filters.submitted_to:
-        clauses.append(task.submitted_at < _midnight(filters.submitted_to + timedelta(days=1)))
-    query = filters.query.strip()[:MAX_QUERY_LENGTH]
-    if query:
-        reference = query.upper()
-        if _REFERENCE.match(reference):
-            clauses.append(Submission.reference == reference)
-        else:
-            clauses.append(or_(Submission.reference.startswith(reference, autoescape=True),
-                               answers_match(session, query)))
+    clauses += listing.within_days(task.submitted_at, filters.submitted_from,
+                                   filters.submitted_to)
+    found = listing.search(session, filters.query)
+    if found is not None:
+        clauses.append(found)
     return clauses
 
 
@@ -197,39 +159,17 @@ def _versions(session: Session, ids: set[int]) -> dict[int, schemas.Form]:
             session.scalars(select(FormVersion).where(FormVersion.id.in_(ids)))}
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=UTC)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def parse_filters(args: Any) -> tuple[Filters, list[str]]:
     """Filters from the inbox's query string, and the names of fields that were not valid.
 
     Bad values are dropped and named rather than failing the page: the inbox still shows.
     """
-    problems: list[str] = []
-
-    def day(name: str) -> date | None:
-        value = (args.get(name) or "").strip()
-        if not value:
-            return None
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            problems.append(name)
-            return None
-
-    status = args.get("status") or "open"
-    if status not in STATUSES:
-        problems.append("status")
-        status = "open"
-    filters = Filters(form=(args.get("form") or None), step=(args.get("step") or None),
-                      status=status, submitted_from=day("from"), submitted_to=day("to"),
-                      query=(args.get("q") or "")[:MAX_QUERY_LENGTH])
-    return filters, problems
+    read = listing.QueryArgs(args)
+    status = read.choice("status", STATUSES) or "open"
+    filters = Filters(form=read.text("form") or None, step=read.text("step") or None,
+                      status=status, submitted_from=read.day("from"), submitted_to=read.day("to"),
+                      query=read.text("q")[:listing.MAX_QUERY_LENGTH])
+    return filters, read.problems
 
 
 def steps_of(forms: Sequence[schemas.Form]) -> list[str]:

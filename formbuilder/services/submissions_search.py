@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, or_, select
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 import schemas
 from formbuilder.models import FormVersion, Submission, User, WorkflowTask
-from formbuilder.services import inbox
+from formbuilder.services import listing
 from formbuilder.services.permissions import holds_any, roles_of_form
 from formbuilder.services.publishing import form_of
 from schemas.i18n import gettext as translate
@@ -91,9 +91,8 @@ def page(session: Session, versions: Sequence[int] | None, filters: Filters, *,
     statement = select(Submission).where(*clauses(session, versions, filters, now))
     if after is not None:
         statement = statement.where(Submission.id < after)
-    found = list(session.scalars(statement.order_by(Submission.id.desc()).limit(size + 1)))
-    more = len(found) > size
-    found = found[:size]
+    found, more = listing.one_page(
+        list(session.scalars(statement.order_by(Submission.id.desc()).limit(size + 1))), size)
     tasks: dict[int, list[WorkflowTask]] = {s.id: [] for s in found}
     if found:
         for task in session.scalars(select(WorkflowTask).where(
@@ -115,11 +114,8 @@ def clauses(session: Session, versions: Sequence[int] | None, filters: Filters,
         found.append(Submission.form_id == filters.form)
     if filters.status:
         found.append(Submission.status == filters.status)
-    if filters.submitted_from:
-        found.append(Submission.created_at >= inbox._midnight(filters.submitted_from))
-    if filters.submitted_to:
-        found.append(Submission.created_at < inbox._midnight(
-            filters.submitted_to + timedelta(days=1)))
+    found += listing.within_days(Submission.created_at, filters.submitted_from,
+                                 filters.submitted_to)
     task = WorkflowTask
     if filters.step:
         found.append(exists().where(task.submission_id == Submission.id, task.state == "open",
@@ -127,46 +123,27 @@ def clauses(session: Session, versions: Sequence[int] | None, filters: Filters,
     if filters.overdue:
         found.append(exists().where(task.submission_id == Submission.id, task.state == "open",
                                     or_(task.overdue.is_(True), task.due_at < now)))
-    query = filters.query.strip()[:inbox.MAX_QUERY_LENGTH]
-    if query:
-        reference = query.upper()
-        if inbox._REFERENCE.match(reference):
-            found.append(Submission.reference == reference)
-        else:
-            found.append(or_(Submission.reference.startswith(reference, autoescape=True),
-                             inbox.answers_match(session, query)))
+    searched = listing.search(session, filters.query)
+    if searched is not None:
+        found.append(searched)
     return found
 
 
 def parse_filters(args: Mapping[str, Any]) -> tuple[Filters, list[str]]:
     """Filters from a query string, and the names of the fields that were not valid (dropped
     and named, so the list still shows)."""
-    problems: list[str] = []
-
-    def day(name: str) -> date | None:
-        value = str(args.get(name) or "").strip()
-        if not value:
-            return None
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            problems.append(name)
-            return None
-
-    status = str(args.get("status") or "") or None
-    if status is not None and status not in STATUSES:
-        problems.append("status")
-        status = None
+    read = listing.QueryArgs(args)
+    status = read.choice("status", STATUSES)
     filters = Filters(
-        form=str(args.get("form") or "")[:63] or None, status=status,
-        step=str(args.get("step") or "")[:200] or None,
-        submitted_from=day("from"), submitted_to=day("to"),
-        overdue=str(args.get("overdue") or "") in ("1", "on", "true", "yes"),
-        query=str(args.get("q") or "")[:inbox.MAX_QUERY_LENGTH])
+        form=read.text("form")[:63] or None, status=status,
+        step=read.text("step")[:200] or None,
+        submitted_from=read.day("from"), submitted_to=read.day("to"),
+        overdue=read.text("overdue") in ("1", "on", "true", "yes"),
+        query=read.text("q")[:listing.MAX_QUERY_LENGTH])
     if filters.submitted_from and filters.submitted_to \
             and filters.submitted_from > filters.submitted_to:
-        problems.append("range")
-    return filters, problems
+        read.problems.append("range")
+    return filters, read.problems
 
 
 def decode_cursor(text: str | None) -> int | None:
