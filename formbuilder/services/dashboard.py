@@ -88,15 +88,17 @@ def build(session: Session, form_id: str, now: datetime, weeks: int = WEEKS) -> 
     for step, opened, closed in session.execute(
             select(WorkflowTask.step, WorkflowTask.opened_at, WorkflowTask.closed_at).where(
                 WorkflowTask.form_id == form_id, WorkflowTask.closed_at >= since)):
-        durations[step].append((closed - opened).total_seconds() / 3600)
+        if closed is not None:  # the filter already leaves out open tasks
+            durations[step].append((closed - opened).total_seconds() / 3600)
     ratings = {rating: count for rating, count in session.execute(
         select(SatisfactionAnswer.rating, func.count()).where(
             SatisfactionAnswer.form_id == form_id, SatisfactionAnswer.created_at >= since,
             SatisfactionAnswer.rating.is_not(None)).group_by(SatisfactionAnswer.rating))}
-    comments = list(session.scalars(select(SatisfactionAnswer.comment).where(
+    latest = session.scalars(select(SatisfactionAnswer.comment).where(
         SatisfactionAnswer.form_id == form_id, SatisfactionAnswer.created_at >= since,
         SatisfactionAnswer.comment.is_not(None)).order_by(
-        SatisfactionAnswer.created_at.desc()).limit(5)))
+        SatisfactionAnswer.created_at.desc()).limit(5))
+    comments = [comment for comment in latest if comment is not None]
     return Dashboard(
         weeks=week_list, started=pages.get(0, 0), sent=sum(counts.values()),
         pages=sorted(pages.items()),

@@ -140,10 +140,11 @@ def purge_batch(session: Session, now: datetime, limit: int = BATCH_SIZE
             select(Event.id, Event.submission_id).where(Event.submission_id.in_(ids))):
         event_ids[submission_id].append(event_id)
     files: dict[int, list[str]] = {i: [] for i in ids}
-    for submission_id, key in session.execute(select(
+    for owner, key in session.execute(select(
             Attachment.submission_id, Attachment.storage_key)
             .where(Attachment.submission_id.in_(ids))):
-        files[submission_id].append(key)
+        if owner is not None:  # the filter already leaves out uploads not yet sent
+            files[owner].append(key)
     keys = [key for keys in files.values() for key in keys]
     for submission in session.scalars(select(Submission).where(Submission.id.in_(ids))):
         keys += pdf_keys(submission, event_ids[submission.id])

@@ -18,11 +18,11 @@ class _CsrfMeta(wtforms.meta.DefaultMeta):
     csrf_time_limit = None
 
     @property
-    def csrf_secret(self) -> bytes:
+    def csrf_secret(self) -> bytes:  # type: ignore[override]  # wtforms documents a property here
         return current_app.config["SECRET_KEY"].encode()
 
     @property
-    def csrf_context(self) -> Any:
+    def csrf_context(self) -> Any:  # type: ignore[override]  # wtforms documents a property here
         return session
 
 

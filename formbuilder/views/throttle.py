@@ -64,7 +64,7 @@ def init_app(app: Flask) -> Limiter:
     keys: dict[str, Callable[[], str]] = {"client": _client, "address": _address_at_client,
                                           "recipient": _recipient}
     for endpoint, setting, key, failures_only in _LIMITS:
-        view = app.view_functions.get(endpoint)
+        view: Callable[..., Any] | None = app.view_functions.get(endpoint)
         limits = app.config.get(setting)
         if view is None or not limits:
             continue

@@ -24,6 +24,7 @@ from formbuilder.services.exports import neutralise
 from formbuilder.views.auth import admin_required, current_user, now
 from formbuilder.views.csrf import csrf_form
 from formbuilder.views.language import say
+from formbuilder.views.paging import carried_args
 
 blueprint = Blueprint("work", __name__, url_prefix="/staff/admin")
 
@@ -41,7 +42,7 @@ def audit_log() -> Any:
         and len(before_text) < 19 else None
     if before_text and before is None:
         problems.append("before")
-    args = {k: v for k, v in request.args.items() if k not in ("before", "lang") and v}
+    args = carried_args("before", "lang")
     with _db().session(readonly=True) as db:
         rows, next_id = audit.page(db, filters, before=before)
         return render_template(

@@ -28,6 +28,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response as BaseResponse
 
 from formbuilder.files.uploads import download_name
 from formbuilder.models import Attachment, Draft, FormVersion, Submission
@@ -327,7 +328,7 @@ def submit(form_id: str) -> Any:
     return redirect(url_for("public.done", form_id=form_id, reference=reference))
 
 
-def _confirmed(existing: Submission) -> Response:
+def _confirmed(existing: Submission) -> BaseResponse:
     return redirect(url_for("public.done", form_id=existing.form_id,
                             reference=existing.reference))
 

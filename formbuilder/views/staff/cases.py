@@ -13,6 +13,7 @@ from flask import current_app, render_template, request, url_for
 from formbuilder.services import submissions_search
 from formbuilder.views.auth import now, staff_required
 from formbuilder.views.language import current_language
+from formbuilder.views.paging import carried_args
 from formbuilder.views.staff import words
 from formbuilder.views.staff.base import blueprint, signed_in
 
@@ -27,7 +28,7 @@ def submissions() -> Any:
     if after_text and after is None:
         problems.append("after")
     moment = now()
-    args = {k: v for k, v in request.args.items() if k not in ("after", "lang") and v}
+    args = carried_args("after", "lang")
     with current_app.extensions["db"].session(readonly=True) as db:
         versions = submissions_search.visible_versions(db, user)
         page = submissions_search.page(db, versions, filters, now=moment, after=after)

@@ -8,6 +8,7 @@ from flask import render_template, request, url_for
 
 from formbuilder.services import inbox as inbox_service
 from formbuilder.views.auth import now, staff_required
+from formbuilder.views.paging import carried_args
 from formbuilder.views.staff.base import blueprint, database, signed_in
 
 
@@ -21,7 +22,7 @@ def inbox() -> Any:
     if after_text and after is None:
         problems.append("after")
     moment = now()
-    args = {k: v for k, v in request.args.items() if k != "after" and v}
+    args = carried_args("after")
     # Drawn inside the read-only session: its rows expire when it ends.
     with database().session(readonly=True) as db:
         page = inbox_service.page(db, user.email, user.roles, filters, after=after, now=moment)

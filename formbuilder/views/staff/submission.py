@@ -8,7 +8,7 @@ nothing and says why.
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeGuard
 
 from flask import (
     Response,
@@ -37,8 +37,9 @@ from renderers import html
 from renderers.html.summary import SummaryItem
 from renderers.wtforms import answers_from_post
 from schemas.i18n import base_language
+from schemas.validation import FieldError
 
-DECISIONS = ("approve", "reject", "return")
+DECISIONS: tuple[routing.Decision, ...] = ("approve", "reject", "return")
 MAX_COMMENT_LENGTH = 4000
 
 
@@ -167,9 +168,9 @@ def decide(reference: str) -> Any:
         form = routing.form_for(found)
         current = workflows.replay(form, routing.records(routing.history(db, found)), now())
         values, field_errors = _step_values(db, form, step, current.office.get(step) or {})
-        posted = {"decision": decision, "comment": comment, "task": f"{step}:{role}",
-                  "fields": values}
-        if decision not in DECISIONS:
+        posted: dict[str, Any] = {"decision": decision, "comment": comment,
+                                  "task": f"{step}:{role}", "fields": values}
+        if not _is_decision(decision):
             # Nothing is pre-selected, so one stray click never approves: ask for a choice.
             return _render(db, found, user, status=400, posted=posted, errors={
                 f"{_field(step, role)}:decision": gettext(
@@ -199,8 +200,12 @@ def decide(reference: str) -> Any:
     return redirect(url_for("staff.submission", reference=found.reference))
 
 
+def _is_decision(text: str) -> TypeGuard[routing.Decision]:
+    return text in DECISIONS
+
+
 def _step_values(db: Session, form: schemas.Form, step: int, previous: Any
-                 ) -> tuple[dict[str, Any], list[Any]]:
+                 ) -> tuple[dict[str, Any], list[FieldError]]:
     """What was posted for the step's own fields, read exactly as a resident's page is read
     (files stored and checked by content), with the refused files' errors."""
     questions = form.routing[step].questions
@@ -230,7 +235,9 @@ def correct(reference: str, step: int) -> Any:
         events = routing.history(db, found)
         state = workflows.replay(form, routing.records(events), now())
         values: dict[str, Any] = dict(state.office.get(step) or {})
-        comment, errors, field_errors, notice = "", {}, [], None
+        comment, notice = "", None
+        errors: dict[str, str] = {}
+        field_errors: list[FieldError] = []
         status = 200
         if request.method == "POST":
             if not csrf_form(request.form).validate():
@@ -343,7 +350,7 @@ def _stale(db: Session, found: Submission, user: User) -> tuple[str, int]:
 
 
 def _refused(db: Session, found: Submission, user: User, error: workflows.DecisionError,
-             step: int, role: str, posted: dict[str, str]) -> tuple[str, int]:
+             step: int, role: str, posted: dict[str, Any]) -> tuple[str, int]:
     db.rollback()
     code = getattr(error, "code", "")
     if "comment" in str(code):

@@ -188,8 +188,9 @@ def _question_context(form: Any, found: Any) -> dict[str, Any]:
         holder = form.definition
         for key in path[:-3]:
             holder = holder[key] if isinstance(holder, (dict, list)) else {}
-        test = holder.get("if") if isinstance(holder, dict) else None
-        names = list((test or {}).get("properties") or (test or {}).get("required") or [])
+        found_test = holder.get("if") if isinstance(holder, dict) else None
+        test = found_test if isinstance(found_test, dict) else {}
+        names = list(test.get("properties") or test.get("required") or [])
         if len(names) == 1 and names[0] in form.fields:
             condition_text = builder.condition_text(form.fields[names[0]], test, path[-3])
 
