@@ -17,7 +17,7 @@ import contextlib
 import hashlib
 import io
 import secrets
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from formbuilder.files.storage import CHUNK_SIZE, Stored, TooLarge, check_key
 
@@ -41,7 +41,7 @@ class S3Storage:
                                        multipart_chunksize=MULTIPART_CHUNK, max_concurrency=2,
                                        max_io_queue=2)
 
-    def put(self, stream: BinaryIO, *, size_limit: int) -> Stored:
+    def put(self, stream: IO[bytes], *, size_limit: int) -> Stored:
         key = secrets.token_hex(16)
         counted = _Counted(stream, size_limit)
         try:
@@ -109,7 +109,7 @@ class _Counted:
     """A read-only stream over the upload that counts, hashes and stops one byte past the
     limit, so an oversize upload is never read (nor sent) to its end."""
 
-    def __init__(self, stream: BinaryIO, limit: int) -> None:
+    def __init__(self, stream: IO[bytes], limit: int) -> None:
         self.stream = stream
         self.limit = limit
         self.size = 0

@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, NamedTuple, Protocol
+from typing import IO, BinaryIO, NamedTuple, Protocol
 
 CHUNK_SIZE = 64 * 1024
 _KEY = re.compile(r"^[0-9a-f]{32}$")
@@ -37,7 +37,7 @@ class Stored(NamedTuple):
 
 
 class Storage(Protocol):
-    def put(self, stream: BinaryIO, *, size_limit: int) -> Stored:
+    def put(self, stream: IO[bytes], *, size_limit: int) -> Stored:
         """Store the stream's bytes under a new key; :class:`TooLarge` past ``size_limit``."""
         ...
 
@@ -71,7 +71,7 @@ class LocalStorage:
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
 
-    def put(self, stream: BinaryIO, *, size_limit: int) -> Stored:
+    def put(self, stream: IO[bytes], *, size_limit: int) -> Stored:
         key = secrets.token_hex(16)
         digest = hashlib.sha256()
         size = 0
