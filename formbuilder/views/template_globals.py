@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from babel import Locale, UnknownLocaleError
@@ -12,6 +13,17 @@ from formbuilder import timezones
 from formbuilder.views.language import current_language, gettext
 from renderers import html
 from schemas import Form
+from schemas.i18n import N_
+
+# A submission's status as the resident reads it; staff pages read "returned" their own way
+# (``views.staff.words``).
+STATUS_LABELS = {
+    "received": N_("Received"),
+    "in_review": N_("Being reviewed"),
+    "returned": N_("Returned to you for changes"),
+    "approved": N_("Approved"),
+    "rejected": N_("Rejected"),
+}
 
 
 def switch_language_url(code: str) -> str:
@@ -29,15 +41,15 @@ def switch_language_url(code: str) -> str:
         return url_for("public.catalogue", lang=code)
 
 
+def label_in(labels: Mapping[str, str], name: str) -> str:
+    """The label of a stored name (a status, an audit action) in the reader's language; a name
+    the table does not know is shown as it is stored."""
+    found = labels.get(name)
+    return gettext(found) if found else name
+
+
 def status_label(status: str) -> str:
-    labels = {
-        "received": gettext("Received"),
-        "in_review": gettext("Being reviewed"),
-        "returned": gettext("Returned to you for changes"),
-        "approved": gettext("Approved"),
-        "rejected": gettext("Rejected"),
-    }
-    return labels.get(status, status)
+    return label_in(STATUS_LABELS, status)
 
 
 def error_title(code: int) -> str:

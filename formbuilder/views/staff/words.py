@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from formbuilder.views.language import gettext
+from formbuilder.views.template_globals import STATUS_LABELS, label_in
 from schemas.i18n import N_
+
+STAFF_STATUS_LABELS = {**STATUS_LABELS, "returned": N_("Returned to the resident for changes")}
 
 # The audit log's actions as an admin reads them; the stored names stay the filter's values.
 AUDIT_ACTIONS = {
@@ -29,19 +31,11 @@ AUDIT_ACTIONS = {
 
 
 def staff_status_label(status: str) -> str:
-    labels = {
-        "received": gettext("Received"),
-        "in_review": gettext("Being reviewed"),
-        "returned": gettext("Returned to the resident for changes"),
-        "approved": gettext("Approved"),
-        "rejected": gettext("Rejected"),
-    }
-    return labels.get(status, status)
+    return label_in(STAFF_STATUS_LABELS, status)
 
 
 def audit_action_label(action: str) -> str:
-    found = AUDIT_ACTIONS.get(action)
-    return gettext(found) if found else action
+    return label_in(AUDIT_ACTIONS, action)
 
 
 def register(blueprint: Blueprint) -> None:
