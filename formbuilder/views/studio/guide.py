@@ -70,47 +70,33 @@ EXTRA_EXAMPLES: dict[str, tuple[str, ...]] = {
 }
 
 # Which part of the guide explains each checker problem code (schemas' ``Problem.code``).
-CODE_TOPICS: dict[str, str] = {
-    "layout": "top-level-keys", "unknown_key": "top-level-keys", "id": "top-level-keys",
-    "title": "top-level-keys", "languages": "top-level-keys", "retention": "top-level-keys",
-    "open_from": "top-level-keys", "open_until": "top-level-keys", "date": "top-level-keys",
-    "date_limit": "top-level-keys", "reference_prefix": "top-level-keys",
-    "applicant_email": "top-level-keys", "summary": "top-level-keys",
-    "keywords": "top-level-keys", "department": "top-level-keys",
-    "studio_id": "top-level-keys", "studio_department": "top-level-keys",
-    "translation": "top-level-keys", "description": "top-level-keys",
-    "confirmation": "top-level-keys",
-    "schema": "the-schema", "not_object": "the-schema", "type": "the-schema",
-    "unknown_keyword": "the-schema", "unknown_format": "the-schema", "format": "the-schema",
-    "draft": "the-schema", "wrong_draft": "the-schema", "enum": "the-schema",
-    "unsupported": "the-schema", "remote_ref": "the-schema", "missing_ref": "the-schema",
-    "anchor_ref": "the-schema", "ref_loop": "the-schema", "recursive_ref": "the-schema",
-    "reserved_name": "additions-in-this-engine", "contradiction": "the-schema",
-    "multichoice": "the-schema", "files": "the-schema", "file": "the-schema",
-    "default": "the-schema", "const": "the-schema", "examples": "the-schema",
-    "items": "the-schema", "required": "the-schema", "dependencies": "the-schema",
-    "definitions": "the-schema", "if": "the-schema", "then": "the-schema",
-    "else": "the-schema", "additional": "the-schema", "file_size": "the-schema",
-    "file_type": "the-schema", "maximum": "the-schema", "minimum": "the-schema",
-    "item_label": "ui-presentation-hints", "url": "additions-in-this-engine",
-    "ui": "ui-presentation-hints", "widget": "ui-presentation-hints",
-    "labels": "ui-presentation-hints", "pages": "ui-presentation-hints",
-    "not_on_page": "ui-presentation-hints", "page_twice": "ui-presentation-hints",
-    "nested_on_page": "ui-presentation-hints", "asked_later": "ui-presentation-hints",
-    "order": "ui-presentation-hints", "unknown_field": "conditions",
-    "condition": "conditions", "when": "conditions",
-    "routing": "routing-approval-steps", "step": "routing-approval-steps",
-    "step_twice": "routing-approval-steps", "assignee": "routing-approval-steps",
-    "assign": "routing-approval-steps", "escalation": "routing-approval-steps",
-    "escalate_to": "routing-approval-steps", "due": "routing-approval-steps",
-    "duration": "routing-approval-steps", "all_of": "routing-approval-steps",
-    "notify": "notify", "webhook": "additions-in-this-engine",
-    "webhooks": "additions-in-this-engine", "pattern": "patterns",
-    "unsafe_pattern": "patterns", "regex": "patterns",
-    "syntax": "checking-a-form", "duplicate_key": "checking-a-form",
-    "empty": "checking-a-form", "binary": "checking-a-form", "encoding": "checking-a-form",
-    "too_large": "checking-a-form", "too_deep": "checking-a-form", "io": "checking-a-form",
+_TOPIC_CODES: dict[str, tuple[str, ...]] = {
+    "top-level-keys": (
+        "layout", "unknown_key", "id", "title", "languages", "retention", "open_from",
+        "open_until", "date", "date_limit", "reference_prefix", "applicant_email", "summary",
+        "keywords", "department", "studio_id", "studio_department", "translation",
+        "description", "confirmation"),
+    "the-schema": (
+        "schema", "not_object", "type", "unknown_keyword", "unknown_format", "format", "draft",
+        "wrong_draft", "enum", "unsupported", "remote_ref", "missing_ref", "anchor_ref",
+        "ref_loop", "recursive_ref", "contradiction", "multichoice", "files", "file", "default",
+        "const", "examples", "items", "required", "dependencies", "definitions", "if", "then",
+        "else", "additional", "file_size", "file_type", "maximum", "minimum"),
+    "additions-in-this-engine": ("reserved_name", "url", "webhook", "webhooks"),
+    "ui-presentation-hints": (
+        "item_label", "ui", "widget", "labels", "pages", "not_on_page", "page_twice",
+        "nested_on_page", "asked_later", "order"),
+    "conditions": ("unknown_field", "condition", "when"),
+    "routing-approval-steps": (
+        "routing", "step", "step_twice", "assignee", "assign", "escalation", "escalate_to",
+        "due", "duration", "all_of"),
+    "notify": ("notify",),
+    "patterns": ("pattern", "unsafe_pattern", "regex"),
+    "checking-a-form": (
+        "syntax", "duplicate_key", "empty", "binary", "encoding", "too_large", "too_deep", "io"),
 }
+CODE_TOPICS: dict[str, str] = {
+    code: topic for topic, codes in _TOPIC_CODES.items() for code in codes}
 
 
 def guide_link(code: str | None) -> str:
