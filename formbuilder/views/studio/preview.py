@@ -10,6 +10,7 @@ a preview makes no reference number, sends no email and counts in no statistics.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from flask import Response, abort, current_app, g, redirect, render_template, request, url_for
@@ -41,6 +42,13 @@ def _form(session: Session, form_id: str) -> schemas.Form | None:
     return studio.check(draft.source, form_id=form_id, department=draft.department).form
 
 
+def _chosen(name: str, allowed: Collection[str], default: str) -> str:
+    """A query argument when it is one of ``allowed``, else ``default``: a hand-edited address
+    shows the usual view rather than an error."""
+    value = request.args.get(name, default)
+    return value if value in allowed else default
+
+
 def _language(form: schemas.Form, lang: str) -> str:
     if lang not in form.languages and lang not in SUPPORTED_LANGUAGES:
         abort(404)
@@ -56,10 +64,8 @@ def preview(form_id: str) -> Any:
         form = _form(session, form_id)
         state = studio.publication(session, form_id)
         languages = form.languages if form is not None else ("en",)
-        lang = request.args.get("in", languages[0])
-        lang = lang if lang in languages else languages[0]
-        width = request.args.get("width", "phone")
-        width = width if width in WIDTHS else "phone"
+        lang = _chosen("in", languages, languages[0])
+        width = _chosen("width", WIDTHS, "phone")
         js = request.args.get("js", "on") != "off"
         frame = url_for("studio.preview_page", form_id=form_id, lang=lang, number=1,
                         js=None if js else "off") if form is not None else None
@@ -230,8 +236,7 @@ def blank_pdf(form_id: str) -> Any:
         form = _form(session, form_id)
         if form is None:
             abort(404)
-        lang = request.args.get("lang", form.default_language)
-        lang = lang if lang in form.languages else form.default_language
+        lang = _chosen("lang", form.languages, form.default_language)
         data = render_blank(form, lang=lang, city_name=current_app.config["CITY_NAME"])
     return _pdf(data, f"{form_id}-blank-{lang}.pdf")
 
