@@ -12,7 +12,7 @@ from formbuilder.services import permissions, studio
 from formbuilder.views.auth import now
 from formbuilder.views.csrf import csrf_form
 from formbuilder.views.studio.base import blueprint, check_csrf, db, me, require, studio_required
-from formbuilder.views.studio.publish import _forget_cached
+from formbuilder.views.studio.publish import _forget_cached, _revision
 
 MAX_MESSAGE = 2000
 
@@ -67,11 +67,7 @@ def restore(form_id: str, number: int) -> Any:
     with db().session() as session:
         require(session, form_id, "author")
         try:
-            expected = int(request.form.get("revision", ""))
-        except ValueError:
-            expected = -1
-        try:
-            draft = studio.restore(session, form_id, number, expected_revision=expected,
+            draft = studio.restore(session, form_id, number, expected_revision=_revision(),
                                    by=user.email, now=now())
         except studio.StudioError as error:
             session.rollback()

@@ -12,13 +12,21 @@ from formbuilder.services import permissions, studio
 from formbuilder.views.auth import now
 from formbuilder.views.csrf import csrf_form
 from formbuilder.views.studio.base import blueprint, check_csrf, db, me, require, studio_required
+from workflows.publication import MAX_COMMENT
 
 
 def _revision() -> int:
+    """The draft revision the page was drawn from (-1, which no draft has, when it is missing),
+    so an action on a draft someone has since changed is refused as stale."""
     try:
         return int(request.form.get("revision", ""))
     except ValueError:
         return -1
+
+
+def _said(key: str) -> str:
+    """The reason or comment typed into the page, cut to what the studio's history keeps."""
+    return request.form.get(key, "")[:MAX_COMMENT]
 
 
 def _self_publish() -> bool:
@@ -51,7 +59,7 @@ def _act(form_id: str, action: str, do: Any) -> Any:
     """Run one publishing action; a refusal redraws the page with the reason."""
     check_csrf()
     user = me()
-    values = {key: request.form.get(key, "")[:4000] for key in ("reason", "comment")}
+    values = {key: _said(key) for key in ("reason", "comment")}
     with db().session() as session:
         require(session, form_id, action)  # type: ignore[arg-type]
         try:
@@ -73,7 +81,7 @@ def _act(form_id: str, action: str, do: Any) -> Any:
 def ask(form_id: str) -> Any:
     def do(session: Any, user: Any) -> str:
         studio.ask(session, form_id, revision=_revision(), by=user.email, now=now(),
-                   reason=request.form.get("reason", "")[:4000])
+                   reason=_said("reason"))
         return "You asked for publication. A publisher will sign it off or send it back."
     return _act(form_id, "author", do)
 
@@ -92,7 +100,7 @@ def withdraw(form_id: str) -> Any:
 def send_back(form_id: str) -> Any:
     def do(session: Any, user: Any) -> str:
         studio.send_back(session, form_id, revision=_revision(), by=user.email, now=now(),
-                         comment=request.form.get("comment", "")[:4000])
+                         comment=_said("comment"))
         return "The draft was sent back to its authors with your comment."
     return _act(form_id, "publish", do)
 
@@ -102,7 +110,7 @@ def send_back(form_id: str) -> Any:
 def sign_off(form_id: str) -> Any:
     def do(session: Any, user: Any) -> str:
         version = studio.sign_off(session, form_id, revision=_revision(), by=user.email,
-                                  now=now(), comment=request.form.get("comment", "")[:4000],
+                                  now=now(), comment=_said("comment"),
                                   self_publish=_self_publish())
         _forget_cached(form_id)
         return f"Signed off: version {version.number} is live."
@@ -114,7 +122,7 @@ def sign_off(form_id: str) -> Any:
 def publish_own(form_id: str) -> Any:
     def do(session: Any, user: Any) -> str:
         version = studio.publish_own(session, form_id, revision=_revision(), by=user.email,
-                                     now=now(), reason=request.form.get("reason", "")[:4000],
+                                     now=now(), reason=_said("reason"),
                                      self_publish=_self_publish())
         _forget_cached(form_id)
         return f"Published: version {version.number} is live."
