@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import math
 import resource
-import secrets
 import tempfile
 import time
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
-from bench import inbox
+from bench import common, inbox
 from formbuilder.database import Database
 from formbuilder.models import Submission
 from formbuilder.services import exports, submissions_search
@@ -78,10 +77,7 @@ class _counting:
 def run(quick: bool = False, full: bool = False) -> Iterator[str]:
     wanted = FULL_ROWS if full else QUICK_ROWS if quick else ROWS
     total = math.ceil(wanted / (inbox.FORM_SHARES[FORM_ID] / 100))
-    schema = f"bench_export_{secrets.token_hex(4)}"
-    database = Database(inbox.POSTGRESQL_URL, schema=schema)
-    try:
-        database.upgrade()
+    with common.postgresql_database("export") as database:
         inbox.publish_examples(database)
         seconds = inbox.fill(database, 1, total)
         with database.session(readonly=True) as session:
@@ -99,9 +95,3 @@ def run(quick: bool = False, full: bool = False) -> Iterator[str]:
                        f"peak traced memory {peak / 1e6:.1f} MB; file "
                        f"{target.stat().st_size / 1e6:.1f} MB; process peak RSS so far "
                        f"{rss:.0f} MB")
-    finally:
-        database.dispose()
-        engine = create_engine(inbox.POSTGRESQL_URL, isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        engine.dispose()

@@ -39,7 +39,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 import schemas
-from bench import handwritten_pothole
+from bench import common, handwritten_pothole
 from formbuilder.app import create_app
 from formbuilder.database import Database
 from formbuilder.models import Submission
@@ -54,7 +54,6 @@ ANSWERS = {
     2: {"size": "large", "lanes_blocked": "yes"},
     3: {"name": "Ana García", "email": "ana@example.org", "phone": "555-555-0123"},
 }
-_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 _KEY = re.compile(r'name="key" value="([^"]+)"')
 _REFERENCE = re.compile(r"-(\d{6})$")
 
@@ -117,23 +116,17 @@ def _expect(response: Any, status: int, what: str) -> str:
     return body
 
 
-def _found(pattern: re.Pattern[str], body: str, what: str) -> str:
-    match = pattern.search(body)
-    if match is None:
-        raise RuntimeError(f"{what} not found in the page:\n{body[:1500]}")
-    return match.group(1)
-
-
 def start(client: FlaskClient) -> str:
     """Open page 1 and post it: the resident now has a draft. Returns the CSRF token."""
-    token = _found(_TOKEN, _expect(client.get(f"{URL}/1"), 200, "page 1"), "CSRF token")
+    page = _expect(client.get(f"{URL}/1"), 200, "page 1")
+    token = common.found(common.CSRF_TOKEN, page, "CSRF token")
     response = client.post(f"{URL}/1", data={"csrf_token": token, **ANSWERS[1]})
     _expect(response, 302, "posting page 1")
     return token
 
 
-def journey(client: FlaskClient) -> None:
-    """A new resident's whole visit, from page 1 to the stored submission."""
+def journey(client: FlaskClient) -> str:
+    """A new resident's whole visit, from page 1 to the stored submission; its reference."""
     token = start(client)
     for number in (2, 3):
         multipart = {"content_type": "multipart/form-data"} if number == 2 else {}
@@ -141,11 +134,12 @@ def journey(client: FlaskClient) -> None:
                                **multipart)
         _expect(response, 302, f"posting page {number}")
     check = _expect(client.get(f"{URL}/check"), 200, "check page")
-    key = _found(_KEY, check, "submission key")
+    key = common.found(_KEY, check, "submission key")
     response = client.post(f"{URL}/submit", data={"csrf_token": token, "key": key})
     _expect(response, 302, "submit")
     if f"{URL}/done/" not in response.headers["Location"]:
         raise RuntimeError(f"submit went to {response.headers['Location']}, not done")
+    return response.headers["Location"].rsplit("/", 1)[1]
 
 
 def resident_on_page_2(app: Flask) -> FlaskClient:
@@ -179,7 +173,8 @@ def gap_free(database: Database, expected: int) -> None:
     """One submission per journey, numbered 1, 2, 3... with no number missing or repeated."""
     with database.session(readonly=True) as session:
         references = list(session.scalars(select(Submission.reference)))
-    numbers = sorted(int(_found(_REFERENCE, ref, "reference number")) for ref in references)
+    numbers = sorted(int(common.found(_REFERENCE, ref, "reference number"))
+                     for ref in references)
     if numbers != list(range(1, expected + 1)):
         raise RuntimeError(f"expected references 1..{expected}, found {numbers[:20]}...")
 

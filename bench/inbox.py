@@ -29,7 +29,6 @@ from __future__ import annotations
 import html
 import os
 import re
-import secrets
 import statistics
 import tempfile
 import time
@@ -41,15 +40,14 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Connection, create_engine, event, text
+from sqlalchemy import Connection, event, text
 
 import schemas
+from bench import common
 from formbuilder.app import create_app
 from formbuilder.database import Database
 from formbuilder.services import accounts, publishing
 
-POSTGRESQL_URL = os.environ.get("FORMBUILDER_TEST_POSTGRESQL_URL",
-                                "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 NOW = datetime(2030, 6, 3, 14, 30, tzinfo=UTC)
 SECRET_KEY = "bench-inbox"
@@ -66,7 +64,6 @@ FORM_SHARES = {"pothole-report": 28, "dog-license": 14, "residential-parking-per
                "block-party-permit": 6, "special-event-permit": 4}
 OPEN_DAYS = 90  # submissions older than this are all finished
 RARE_SURNAMES = 200  # each in about 0.1% of answers
-_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 _NEXT = re.compile(r'<a href="([^"]+)" rel="next">')
 _ROW = re.compile(r'<th scope="row">')
 
@@ -363,15 +360,26 @@ def sign_in(app: Flask) -> FlaskClient:
     """A clerk signed in through the real sign-in page, with its CSRF token."""
     client = app.test_client()
     page = client.get("/staff/sign-in").get_data(as_text=True)
-    token = _TOKEN.search(page)
-    if token is None:
-        raise RuntimeError(f"no CSRF token on the sign-in page:\n{page[:1500]}")
-    response = client.post("/staff/sign-in", data={"csrf_token": token.group(1),
+    token = common.found(common.CSRF_TOKEN, page, "the sign-in page's CSRF token")
+    response = client.post("/staff/sign-in", data={"csrf_token": token,
                                                    "email": CLERK, "password": PASSWORD})
     if response.status_code != 302:
         raise RuntimeError(f"sign-in failed: {response.status_code}\n"
                            f"{response.get_data(as_text=True)[:1500]}")
     return client
+
+
+def clerk_client(database: Database, folder: str) -> FlaskClient:
+    """The engine on ``database`` as it is deployed (``TESTING`` and debug off), its clock at
+    ``NOW``, and the clerk, whose account is made here, signed in to it: how the staff
+    benchmarks (this one, ``bench.dashboard``) open their pages."""
+    with database.session() as session:
+        accounts.create_user(session, CLERK, name="Dana Reyes", roles=CLERK_ROLES,
+                             password=PASSWORD)
+    app = create_app({"DATABASE": database, "SECRET_KEY": SECRET_KEY, "TESTING": False,
+                      "DEBUG": False, "UPLOAD_DIR": str(Path(folder) / "uploads"),
+                      "NOW": lambda: NOW})
+    return sign_in(app)
 
 
 def get(client: FlaskClient, url: str) -> str:
@@ -402,6 +410,8 @@ def cases(client: FlaskClient, word: str) -> dict[str, str]:
 
 def measure(client: FlaskClient, counter: Counter, database: Database, url: str, runs: int,
             explain: bool) -> Result:
+    """One page, timed as the staff benchmarks time theirs: two warm-up loads, one whose SQL
+    statements are counted (they must not grow with the city), then the median of ``runs``."""
     for _ in range(2):
         get(client, url)
     counter.statements.clear()
@@ -451,25 +461,16 @@ def totals(database: Database) -> str:
 def run(quick: bool = False) -> Iterator[str]:
     sizes = QUICK if quick else FULL
     explain = os.environ.get("BENCH_EXPLAIN") == "1"
-    schema = f"bench_inbox_{secrets.token_hex(4)}"
-    database = Database(POSTGRESQL_URL, schema=schema)
-    try:
-        database.upgrade()
+    with common.postgresql_database("inbox") as database:
         publish_examples(database)
-        with database.session() as session:
-            accounts.create_user(session, CLERK, name="Dana Reyes", roles=CLERK_ROLES,
-                                 password=PASSWORD)
         yield (f"inbox: PostgreSQL, {sizes.small:,} against {sizes.large:,} submissions; "
                f"median of {sizes.runs} whole GET /staff pages per case, signed in with roles "
                f"{', '.join(CLERK_ROLES)}; aim: large/small 1.5x or less, same queries")
         results: dict[int, dict[str, Result]] = {}
         word = ""
         with tempfile.TemporaryDirectory(prefix="bench-inbox-") as folder:
-            app = create_app({"DATABASE": database, "SECRET_KEY": SECRET_KEY, "TESTING": False,
-                              "DEBUG": False, "UPLOAD_DIR": str(Path(folder) / "uploads"),
-                              "NOW": lambda: NOW})
             counter = Counter(database)
-            client = sign_in(app)
+            client = clerk_client(database, folder)
             for first, last in ((1, sizes.small), (sizes.small + 1, sizes.large)):
                 seconds = fill(database, first, last)
                 yield f"filled to {last:,} in {seconds:.1f} s: {totals(database)}"
@@ -489,9 +490,3 @@ def run(quick: bool = False) -> Iterator[str]:
                 if result.plan:
                     yield f"  plan at {size:,}:"
                     yield from (f"    {line}" for line in result.plan)
-    finally:
-        database.dispose()
-        engine = create_engine(POSTGRESQL_URL, isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        engine.dispose()

@@ -11,7 +11,6 @@ process start-up is not counted. Printed: jobs per second with 1 and 2 workers a
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -19,15 +18,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 
+from bench import common
 from bench._job_handlers import metadata as handler_tables
 from formbuilder.database import Database
 from formbuilder.jobs import enqueue
 from formbuilder.models import Job
 
-POSTGRESQL_URL = os.environ.get("FORMBUILDER_TEST_POSTGRESQL_URL",
-                                "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 FULL_RUN = 3_000
 QUICK_RUN = 300
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,24 +33,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def run(quick: bool = False) -> Iterator[str]:
     count = QUICK_RUN if quick else FULL_RUN
-    schema = f"bench_jobs_{secrets.token_hex(4)}"
-    admin = create_engine(POSTGRESQL_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    url = f"{POSTGRESQL_URL}?options={quote(f'-csearch_path={schema}')}"
-    database = Database(url)
-    try:
-        database.upgrade()
+    with common.postgresql_database("jobs") as database:
         handler_tables.create_all(database.engine)
+        # The workers are other processes: they find the schema through the URL.
+        url = f"{common.POSTGRESQL_URL}?options={quote(f'-csearch_path={database.schema}')}"
         for kind in ("bench.noop", "bench.write"):
             rates = [_rate(database, url, kind, count, workers) for workers in (1, 2)]
             yield (f"jobs: {count:,} {kind} jobs on PostgreSQL: 1 worker {rates[0]:,.0f}/s, "
                    f"2 workers {rates[1]:,.0f}/s = {rates[1] / rates[0]:.2f}x")
-    finally:
-        database.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        admin.dispose()
 
 
 def _rate(database: Database, url: str, kind: str, count: int, workers: int) -> float:

@@ -26,7 +26,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from bench.form_throughput import _KEY, ANSWERS, URL, _expect, _found, databases, engine_app, start
+from bench import common
+from bench.form_throughput import SECRET_KEY, databases, engine_app, journey
 
 FULL_RUN = 60
 QUICK_RUN = 6
@@ -53,38 +54,17 @@ class _Receipts:
         return "250 OK"
 
 
-def _submit(client: Any) -> str:
-    """One resident's visit; the reference from the confirmation's address."""
-    token = start(client)
-    for number in (2, 3):
-        multipart = {"content_type": "multipart/form-data"} if number == 2 else {}
-        _expect(client.post(f"{URL}/{number}", data={"csrf_token": token, **ANSWERS[number]},
-                            **multipart), 302, f"posting page {number}")
-    key = _found(_KEY, _expect(client.get(f"{URL}/check"), 200, "check page"), "key")
-    response = client.post(f"{URL}/submit", data={"csrf_token": token, "key": key})
-    _expect(response, 302, "submit")
-    return response.headers["Location"].rsplit("/", 1)[1]
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def run(quick: bool = False) -> Iterator[str]:
     count = QUICK_RUN if quick else FULL_RUN
     receipts = _Receipts()
-    port = _free_port()
+    port = common.free_port()
     controller = Controller(receipts, hostname="127.0.0.1", port=port)
     controller.start()
     with tempfile.TemporaryDirectory() as folder:
         [database] = databases(Path(folder), ["mail"])
         app = engine_app(database, Path(folder))
         env = {**os.environ, "FORMBUILDER_DATABASE_URL": str(database.url),
-               "FORMBUILDER_SECRET_KEY": "bench-form-throughput",
+               "FORMBUILDER_SECRET_KEY": SECRET_KEY,
                "FORMBUILDER_UPLOAD_DIR": str(Path(folder) / "engine-uploads"),
                "FORMBUILDER_MAIL": "smtp", "FORMBUILDER_SMTP_HOST": "127.0.0.1",
                "FORMBUILDER_SMTP_PORT": str(port), "FORMBUILDER_JOB_POLL_SECONDS": "0.05"}
@@ -92,14 +72,14 @@ def run(quick: bool = False) -> Iterator[str]:
             [sys.executable, "-c", "from formbuilder.cli import main; main()", "worker"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            _submit(app.test_client())  # warm-up: the worker's first PDF loads its fonts
+            journey(app.test_client())  # warm-up: the worker's first PDF loads its fonts
             _wait(receipts, 1)
             submitted: dict[str, float] = {}
             next_at = time.monotonic()
             for _ in range(count):
                 time.sleep(max(0.0, next_at - time.monotonic()))
                 next_at += INTERVAL
-                reference = _submit(app.test_client())
+                reference = journey(app.test_client())
                 submitted[reference] = time.monotonic()
             _wait(receipts, count + 1)
         finally:
@@ -115,8 +95,5 @@ def run(quick: bool = False) -> Iterator[str]:
 
 
 def _wait(receipts: _Receipts, count: int) -> None:
-    deadline = time.monotonic() + WAIT_LIMIT
-    while len(receipts.accepted) < count:
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"only {len(receipts.accepted)} of {count} receipts arrived")
-        time.sleep(0.01)
+    if not common.wait_until(lambda: len(receipts.accepted) >= count, WAIT_LIMIT):
+        raise RuntimeError(f"only {len(receipts.accepted)} of {count} receipts arrived")

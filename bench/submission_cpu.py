@@ -22,12 +22,10 @@ import http.client
 import os
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -36,7 +34,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from bench import handwritten_onepage
+from bench import common, handwritten_onepage
 from formbuilder.database import Database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -241,12 +239,6 @@ def cpu_seconds(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def serve_handwritten(database_url: str, port: int, secret_key: str) -> None:
     """gunicorn with the engine's settings (``formbuilder.server``) on the hand-written app."""
     from gunicorn.app.base import BaseApplication
@@ -278,20 +270,19 @@ def _start(name: str, command: list[str], port: int, start: str, env: dict[str, 
     log = (folder / f"{name}.log").open("wb")
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
                                cwd=ROOT)
-    deadline = time.monotonic() + START_LIMIT
-    while True:
+
+    def answers() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"{name} stopped: {(folder / f'{name}.log').read_text()[-2000:]}")
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             connection.request("GET", start)
-            if connection.getresponse().status == 200:
-                break
+            return connection.getresponse().status == 200
         except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{name} did not answer in {START_LIMIT:.0f} s")
-        time.sleep(0.1)
+            return False
+
+    if not common.wait_until(answers, START_LIMIT, every=0.1):
+        raise RuntimeError(f"{name} did not answer in {START_LIMIT:.0f} s")
     return Server(name, process, port, start)
 
 
@@ -304,7 +295,7 @@ def servers(folder: Path) -> list[Server]:
         database.upgrade()
         handwritten_onepage.publish_onepage(database)
         database.dispose()
-        port = _free_port()
+        port = common.free_port()
         start = f"/forms/{handwritten_onepage.FORM_ID}/1"
         env = {**os.environ, "FORMBUILDER_DATABASE_URL": url, "FORMBUILDER_SECRET_KEY": secret,
                "FORMBUILDER_IN_PROCESS_JOBS": "0", "FORMBUILDER_UPLOAD_DIR": str(folder),
