@@ -27,8 +27,17 @@ def _problems(*codes: int) -> dict[str, Any]:
 
 
 def _json(ref: str, description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {
-        "schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+    """A response whose JSON body is the schema ``ref`` of ``components``."""
+    return {"description": description, "content": _json_content(ref)}
+
+
+def _body(ref: str) -> dict[str, Any]:
+    """A required JSON request body: the schema ``ref`` of ``components``."""
+    return {"required": True, "content": _json_content(ref)}
+
+
+def _json_content(ref: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}
 
 
 def _path(name: str, description: str) -> dict[str, Any]:
@@ -177,8 +186,7 @@ def document() -> dict[str, Any]:
                 "operationId": "submitForm", "security": [{"token": ["submit"]}],
                 "summary": "Send a form for a resident (a counter clerk's entry)",
                 "parameters": [form_id],
-                "requestBody": {"required": True, "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/SubmitRequest"}}}},
+                "requestBody": _body("SubmitRequest"),
                 "responses": {"201": _json("Created", "Stored."),
                               "200": _json("Created", "Already stored with this key."),
                               **_problems(400, 401, 403, 404, 409, 422)}}},
@@ -204,8 +212,7 @@ def document() -> dict[str, Any]:
                 "operationId": "decide", "security": [{"token": ["decide"]}],
                 "summary": "Record a decision, with the staff page's rules",
                 "parameters": [reference],
-                "requestBody": {"required": True, "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/DecisionRequest"}}}},
+                "requestBody": _body("DecisionRequest"),
                 "responses": {"200": _json("Submission", "Recorded; the submission now."),
                               **_problems(400, 401, 403, 404, 409)}}},
         },
