@@ -297,9 +297,13 @@ def servers(folder: Path) -> list[Server]:
         database.dispose()
         port = common.free_port()
         start = f"/forms/{handwritten_onepage.FORM_ID}/1"
-        env = {**os.environ, "FORMBUILDER_DATABASE_URL": url, "FORMBUILDER_SECRET_KEY": secret,
+        # No PROMETHEUS_MULTIPROC_DIR, not even empty: present, it turns prometheus-client's
+        # multiprocess mode on in the working directory (the repository), which it littered
+        # with counter_<pid>.db files; absent, ``formbuilder serve`` makes a folder of its own.
+        inherited = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+        env = {**inherited, "FORMBUILDER_DATABASE_URL": url, "FORMBUILDER_SECRET_KEY": secret,
                "FORMBUILDER_IN_PROCESS_JOBS": "0", "FORMBUILDER_UPLOAD_DIR": str(folder),
-               "PROMETHEUS_MULTIPROC_DIR": "", "PYTHONPATH": str(ROOT)}
+               "PYTHONPATH": str(ROOT)}
         if name == "engine":
             command = [str(Path(sys.executable).parent / "formbuilder"), "serve", "--port",
                        str(port), "--workers", "2", "--threads", "4"]
