@@ -243,6 +243,12 @@ def _operator(run: str, i: int) -> Token:
     return _error(f"`{run}` at column {i + 1} is not an operator here.{hint}", i)
 
 
+def _clock(match: re.Match[str]) -> time:
+    """The time an ``H:MM`` or ``H:MM:SS`` match spells; ValueError when there is no such time."""
+    hour, minute, second = (int(part or 0) for part in match.groups())
+    return time(hour, minute, second)
+
+
 def _blob(text: str, i: int) -> Token:
     """A number, a date or a time, or a clear word on why it is none of them."""
     blob = _BLOB.match(text, i)
@@ -259,8 +265,7 @@ def _blob(text: str, i: int) -> Token:
     match = _TIME.fullmatch(source)
     if match:
         try:
-            parts = (int(part or 0) for part in match.groups())
-            return Token("time", source, column, end, time(*parts))
+            return Token("time", source, column, end, _clock(match))
         except ValueError:
             return _error(f"`{source}` at column {column} is not a real time.", i)
     return _error(f"`{source}` at column {column} {_blob_advice(source)}", i)
@@ -609,7 +614,7 @@ def _as_time(answer: Any) -> time | None:
     match = _ANSWER_TIME.match(answer) if isinstance(answer, str) else None
     if match:
         try:
-            return time(*(int(part or 0) for part in match.groups()))
+            return _clock(match)
         except ValueError:
             return None
     return None
@@ -624,7 +629,8 @@ _CONVERT: dict[str, Callable[[Any], Any]] = {
 
 _RESERVED = {"and", "or", "not", "is", "in", "true", "false", "yes", "no"}
 _BOOLEAN_WORDS = {"true": True, "yes": True, "false": False, "no": False}
-_LITERAL_KINDS = {"string", "number", "date", "time"}
+_VALUE_KINDS: dict[str, ValueKind] = {"number": "number", "date": "date", "time": "time"}
+_LITERAL_KINDS = {"string", *_VALUE_KINDS}
 _OPERATOR_WORDS = {
     "equals": "is", "equal": "is", "eq": "is", "isnt": "is not", "greater": ">", "more": ">",
     "over": ">", "above": ">", "gt": ">", "less": "<", "fewer": "<", "under": "<",
@@ -840,7 +846,7 @@ class _Parser(_TokenStream):
     def _literal(self, token: Token) -> Value | None:
         """The literal ``token`` spells, if it is one."""
         if token.kind in _LITERAL_KINDS:
-            kind = "text" if token.kind == "string" else token.kind
+            kind: ValueKind = "text" if token.kind == "string" else _VALUE_KINDS[token.kind]
             return Value(kind, token.value, token.text, token.column)
         if token.lower in _BOOLEAN_WORDS:
             return Value("boolean", _BOOLEAN_WORDS[token.lower], token.lower, token.column)

@@ -6,7 +6,7 @@ Create Date: 2026-12-01
 
 Also, on PostgreSQL only, a full-text index over the text of every submission's answers, so
 the inbox's search by answer text stays an index lookup on millions of submissions (SQLite
-searches the JSON text with LIKE; see ``formbuilder.services.inbox.answers_match``).
+searches the JSON text with LIKE; see ``formbuilder.services.listing.answers_match``).
 """
 
 from __future__ import annotations
