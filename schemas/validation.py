@@ -494,6 +494,36 @@ _IN_RIGHT_FORMAT = N_("Enter your answer to “%(title)s” in the right format"
 _CHOOSE_OPTION = N_("Select one of the options for “%(title)s”")
 _CHOICE_KINDS = ("choice", "boolean", "multichoice")
 
+
+def _n(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a plural message kept in a table, as ``N_`` marks a single one: the extractor
+    reads ``_n`` calls as ``ngettext`` pairs (``schemas.i18n.KEYWORDS``)."""
+    return singular, plural
+
+
+_LENGTH_MESSAGES = {
+    "minLength": _n("Your answer to “%(title)s” must be %(num)s character or more",
+                    "Your answer to “%(title)s” must be %(num)s characters or more"),
+    "maxLength": _n("Your answer to “%(title)s” must be %(num)s character or fewer",
+                    "Your answer to “%(title)s” must be %(num)s characters or fewer"),
+}
+# By keyword and what the list holds: a multichoice's options, a files question's files, or
+# any other list's items.
+_ITEM_COUNT_MESSAGES = {
+    ("minItems", "multichoice"): _n("Select at least %(num)s option for “%(title)s”",
+                                    "Select at least %(num)s options for “%(title)s”"),
+    ("minItems", "files"): _n("Select at least %(num)s file for “%(title)s”",
+                              "Select at least %(num)s files for “%(title)s”"),
+    ("minItems", "items"): _n("Add at least %(num)s item to “%(title)s”",
+                              "Add at least %(num)s items to “%(title)s”"),
+    ("maxItems", "multichoice"): _n("Select no more than %(num)s option for “%(title)s”",
+                                    "Select no more than %(num)s options for “%(title)s”"),
+    ("maxItems", "files"): _n("Select no more than %(num)s file for “%(title)s”",
+                              "Select no more than %(num)s files for “%(title)s”"),
+    ("maxItems", "items"): _n("Add no more than %(num)s item to “%(title)s”",
+                              "Add no more than %(num)s items to “%(title)s”"),
+}
+
 Described = tuple[str, str] | None
 
 
@@ -554,19 +584,13 @@ def _whole(error: ValidationError) -> int:
 def _min_length(ex: _Explainer, error: ValidationError, q: _Question) -> Described:
     if error.instance == "":
         return "required", ex._required(q)
-    limit = _whole(error)
-    return "minLength", ngettext(
-        ex.lang, "Your answer to “%(title)s” must be %(num)s character or more",
-        "Your answer to “%(title)s” must be %(num)s characters or more",
-        limit, num=ex.number(limit), title=q.title)
+    return _length(ex, error, q)
 
 
-def _max_length(ex: _Explainer, error: ValidationError, q: _Question) -> Described:
-    limit = _whole(error)
-    return "maxLength", ngettext(
-        ex.lang, "Your answer to “%(title)s” must be %(num)s character or fewer",
-        "Your answer to “%(title)s” must be %(num)s characters or fewer",
-        limit, num=ex.number(limit), title=q.title)
+def _length(ex: _Explainer, error: ValidationError, q: _Question) -> Described:
+    keyword, limit = str(error.validator), _whole(error)
+    return keyword, ngettext(ex.lang, *_LENGTH_MESSAGES[keyword], limit,
+                             num=ex.number(limit), title=q.title)
 
 
 def _bounds(ex: _Explainer, error: ValidationError, q: _Question) -> Described:
@@ -616,32 +640,11 @@ def _date_bound(ex: _Explainer, error: ValidationError, q: _Question) -> Describ
     return keyword, ex.gettext(message, q, date=shown)
 
 
-def _min_items(ex: _Explainer, error: ValidationError, q: _Question) -> Described:
-    n, params = _whole(error), {"title": q.title}
-    if q.kind == "multichoice":
-        text = ngettext(ex.lang, "Select at least %(num)s option for “%(title)s”",
-                        "Select at least %(num)s options for “%(title)s”", n, **params)
-    elif q.kind == "files":
-        text = ngettext(ex.lang, "Select at least %(num)s file for “%(title)s”",
-                        "Select at least %(num)s files for “%(title)s”", n, **params)
-    else:
-        text = ngettext(ex.lang, "Add at least %(num)s item to “%(title)s”",
-                        "Add at least %(num)s items to “%(title)s”", n, **params)
-    return "minItems", text
-
-
-def _max_items(ex: _Explainer, error: ValidationError, q: _Question) -> Described:
-    n, params = _whole(error), {"title": q.title}
-    if q.kind == "multichoice":
-        text = ngettext(ex.lang, "Select no more than %(num)s option for “%(title)s”",
-                        "Select no more than %(num)s options for “%(title)s”", n, **params)
-    elif q.kind == "files":
-        text = ngettext(ex.lang, "Select no more than %(num)s file for “%(title)s”",
-                        "Select no more than %(num)s files for “%(title)s”", n, **params)
-    else:
-        text = ngettext(ex.lang, "Add no more than %(num)s item to “%(title)s”",
-                        "Add no more than %(num)s items to “%(title)s”", n, **params)
-    return "maxItems", text
+def _item_count(ex: _Explainer, error: ValidationError, q: _Question) -> Described:
+    keyword = str(error.validator)
+    counted = q.kind if q.kind in ("multichoice", "files") else "items"
+    return keyword, ngettext(ex.lang, *_ITEM_COUNT_MESSAGES[keyword, counted], _whole(error),
+                             title=q.title)
 
 
 def _unique_items(ex: _Explainer, error: ValidationError, q: _Question) -> Described:
@@ -653,9 +656,9 @@ def _unique_items(ex: _Explainer, error: ValidationError, q: _Question) -> Descr
 _DESCRIBERS: dict[str, Callable[[_Explainer, ValidationError, _Question], Described]] = {
     "type": _type, "enum": _enum, "const": _const, "oneOf": _one_of, "anyOf": _one_of,
     "format": _format, "pattern": _pattern, "minLength": _min_length,
-    "maxLength": _max_length, "minimum": _bounds, "maximum": _bounds,
+    "maxLength": _length, "minimum": _bounds, "maximum": _bounds,
     "exclusiveMinimum": _bounds, "exclusiveMaximum": _bounds, "multipleOf": _multiple_of,
-    "minItems": _min_items, "maxItems": _max_items, "uniqueItems": _unique_items,
+    "minItems": _item_count, "maxItems": _item_count, "uniqueItems": _unique_items,
     "after": _date_bound, "before": _date_bound,
 }
 
