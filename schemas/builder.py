@@ -441,15 +441,19 @@ def _place(ctx: Context, name: str, page: int | str | None) -> None:
 
 
 def _page_index(ctx: Context, page: int | str | None, default: int = 0) -> int:
-    pages: Sequence[Any] = ctx.pages or []
     if page in (None, ""):
         return default
+    return _index(page, len(ctx.pages or []), "Choose one of the pages.")
+
+
+def _index(chosen: int | str, count: int, refusal: str) -> int:
+    """The position ``chosen`` names among ``count`` pages or steps; else ``refusal``."""
     try:
-        index = int(page)
+        index = int(chosen)
     except (TypeError, ValueError):
-        raise BuilderError("Choose one of the pages.") from None
-    if not 0 <= index < len(pages):
-        raise BuilderError("Choose one of the pages.")
+        raise BuilderError(refusal) from None
+    if not 0 <= index < count:
+        raise BuilderError(refusal)
     return index
 
 
@@ -959,6 +963,14 @@ def when_text(rows: Sequence[Mapping[str, str]], form: Form) -> str:
     return " ".join(parts)
 
 
+def _when(ctx: Context, when: str | None, rows: Sequence[Mapping[str, str]]) -> str | None:
+    """A page's or step's ``when`` as typed, or, when nothing is typed and a menu row names a
+    question, built from the rows (``None``, leave it be, stays ``None`` without rows)."""
+    if (when or "").strip() or not any(r.get("question") for r in rows):
+        return when
+    return when_text(rows, ctx.form)
+
+
 def describe_when(form: Form, text: str) -> str:
     """A ``when`` in plain words, for the builder's lists."""
     try:
@@ -1070,8 +1082,7 @@ def set_page_when(ctx: Context, *, page: int | str, when: str = "",
     """Show a page only if a condition holds (typed, or from menu rows); blank: always."""
     pages = _pages(ctx)
     item = pages[_page_index(ctx, page)]
-    text = when.strip() or (when_text(rows, ctx.form) if any(
-        r.get("question") for r in rows) else "")
+    text = (_when(ctx, when, rows) or "").strip()
     if text:
         item["when"] = text
         return f"The page “{item['title']}” is shown only if {describe_when(ctx.form, text)}."
@@ -1252,9 +1263,8 @@ def add_step(ctx: Context, *, name: str, assign: str | Sequence[str], due: str =
     """A routing step at the end: who acts (one role or email, or all of several roles),
     when it applies, how long it may take and whom it escalates to."""
     item = CommentedMap()
-    if not when.strip() and any(r.get("question") for r in rows):
-        when = when_text(rows, ctx.form)
-    _step(item, name=name, assign=assign, due=due, escalate_to=escalate_to, when=when)
+    _step(item, name=name, assign=assign, due=due, escalate_to=escalate_to,
+          when=_when(ctx, when, rows))
     if not isinstance(ctx.root.get("routing"), list):
         _insert(ctx.root, "routing", CommentedSeq(), before=("notify", "webhooks"))
     ctx.root["routing"].append(item)
@@ -1266,9 +1276,8 @@ def edit_step(ctx: Context, *, step: int | str, name: str | None = None,
               escalate_to: str | None = None, when: str | None = None,
               rows: Sequence[Mapping[str, str]] = ()) -> str:
     item = _routing(ctx)[_step_index(ctx, step)]
-    if not (when or "").strip() and any(r.get("question") for r in rows):
-        when = when_text(rows, ctx.form)
-    _step(item, name=name, assign=assign, due=due, escalate_to=escalate_to, when=when)
+    _step(item, name=name, assign=assign, due=due, escalate_to=escalate_to,
+          when=_when(ctx, when, rows))
     return f"Changed the step “{item['step']}”."
 
 
@@ -1311,13 +1320,7 @@ def _routing(ctx: Context) -> CommentedSeq:
 
 
 def _step_index(ctx: Context, step: int | str) -> int:
-    try:
-        index = int(step)
-    except (TypeError, ValueError):
-        raise BuilderError("Choose one of the steps.") from None
-    if not 0 <= index < len(_routing(ctx)):
-        raise BuilderError("Choose one of the steps.")
-    return index
+    return _index(step, len(_routing(ctx)), "Choose one of the steps.")
 
 
 def edit_form(ctx: Context, *, title: str | None = None, description: str | None = None,
