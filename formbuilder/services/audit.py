@@ -58,14 +58,9 @@ def parse_filters(args: Mapping[str, Any]) -> tuple[Filters, list[str]]:
 
 def _clauses(filters: Filters) -> list[ColumnElement[bool]]:
     entry = AuditEntry
-    found: list[ColumnElement[bool]] = []
-    if filters.actor:
-        found.append(entry.actor == filters.actor)
-    if filters.action:
-        found.append(entry.action == filters.action)
-    if filters.target:
-        found.append(entry.target == filters.target)
-    return found + listing.within_days(entry.at, filters.since, filters.until)
+    return [*listing.equal_to((entry.actor, filters.actor), (entry.action, filters.action),
+                              (entry.target, filters.target)),
+            *listing.within_days(entry.at, filters.since, filters.until)]
 
 
 def page(session: Session, filters: Filters, *, before: int | None = None,

@@ -125,11 +125,7 @@ def forms_for(session: Session, roles: Collection[str], email: str, *,
 def _filter_clauses(session: Session, email: str, filters: Filters,
                     now: datetime) -> list[ColumnElement[bool]]:
     task = WorkflowTask
-    clauses: list[ColumnElement[bool]] = []
-    if filters.form:
-        clauses.append(task.form_id == filters.form)
-    if filters.step:
-        clauses.append(task.name == filters.step)
+    clauses = listing.equal_to((task.form_id, filters.form), (task.name, filters.step))
     if filters.status == "mine":
         clauses.append(task.claimed_by == email)
     elif filters.status == "overdue":

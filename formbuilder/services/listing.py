@@ -1,6 +1,7 @@
 """What the staff lists (the inbox, all submissions, the audit log) share, so that a date, a
-search or a page means the same on each: filters read leniently from a query string, whole-day
-date ranges, the reference-or-words search over submissions, and keyset pages.
+search or a page means the same on each: filters read leniently from a query string, a filter
+left blank matching every row, whole-day date ranges, the reference-or-words search over
+submissions, and keyset pages.
 
 Each list keeps its own filters, columns and order; only these rules are common.
 """
@@ -61,6 +62,13 @@ class QueryArgs:
 def midnight(day: date) -> datetime:
     """The start of ``day`` in UTC, the zone times are stored in."""
     return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def equal_to(*filters: tuple[InstrumentedAttribute[Any], object]
+             ) -> list[ColumnElement[bool]]:
+    """``column == value`` for each (column, value) filter that is set; one left blank
+    matches every row."""
+    return [column == value for column, value in filters if value]
 
 
 def within_days(column: InstrumentedAttribute[datetime], first: date | None,

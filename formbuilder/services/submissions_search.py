@@ -110,10 +110,8 @@ def clauses(session: Session, versions: Sequence[int] | None, filters: Filters,
     found: list[ColumnElement[bool]] = []
     if versions is not None:
         found.append(Submission.form_version_id.in_(list(versions)))
-    if filters.form:
-        found.append(Submission.form_id == filters.form)
-    if filters.status:
-        found.append(Submission.status == filters.status)
+    found += listing.equal_to((Submission.form_id, filters.form),
+                              (Submission.status, filters.status))
     found += listing.within_days(Submission.created_at, filters.submitted_from,
                                  filters.submitted_to)
     task = WorkflowTask
