@@ -126,6 +126,14 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def id_cursor(text: str | None) -> int | None:
+    """The id a "next page" link of a list paged by id continues below; ``None`` for anything
+    we did not make (a hand-edited address)."""
+    if not text or not text.isdigit() or len(text) > 18:
+        return None
+    return int(text)
+
+
 def one_page(found: Sequence[_Row], size: int) -> tuple[list[_Row], bool]:
     """The first ``size`` rows and whether more follow: each list asks for ``size + 1`` rows,
     so a next-page link is shown only when there is a next page."""

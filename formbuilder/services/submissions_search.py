@@ -144,11 +144,8 @@ def parse_filters(args: Mapping[str, Any]) -> tuple[Filters, list[str]]:
     return filters, read.problems
 
 
-def decode_cursor(text: str | None) -> int | None:
-    """The id a "next page" link continues below; ``None`` for anything we did not make."""
-    if not text or not text.isdigit() or len(text) > 18:
-        return None
-    return int(text)
+# The id a "next page" link continues below; ``None`` for anything we did not make.
+decode_cursor = listing.id_cursor
 
 
 # --- What a row shows -------------------------------------------------------------------------

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import request
+
+_Cursor = TypeVar("_Cursor")
 
 
 def carried_args(*dropped: str) -> dict[str, Any]:
@@ -15,3 +18,15 @@ def carried_args(*dropped: str) -> dict[str, Any]:
     """
     return {key: value for key, value in request.args.items()
             if value and key not in dropped and key != "endpoint" and not key.startswith("_")}
+
+
+def cursor_arg(name: str, decode: Callable[[str | None], _Cursor | None],
+               problems: list[str]) -> _Cursor | None:
+    """Where the page continues, from the query argument ``name`` read by ``decode``; a value
+    ``decode`` refuses (a hand-edited address) is named in ``problems`` and the list starts at
+    its top."""
+    text = request.args.get(name)
+    cursor = decode(text)
+    if text and cursor is None:
+        problems.append(name)
+    return cursor

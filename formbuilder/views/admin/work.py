@@ -19,12 +19,12 @@ from flask import (
     url_for,
 )
 
-from formbuilder.services import api_tokens, audit
+from formbuilder.services import api_tokens, audit, listing
 from formbuilder.services.exports import neutralise
 from formbuilder.views.auth import admin_required, current_user, now
 from formbuilder.views.csrf import csrf_form
 from formbuilder.views.language import say
-from formbuilder.views.paging import carried_args
+from formbuilder.views.paging import carried_args, cursor_arg
 
 blueprint = Blueprint("work", __name__, url_prefix="/staff/admin")
 
@@ -37,11 +37,7 @@ def _db() -> Any:
 @admin_required
 def audit_log() -> Any:
     filters, problems = audit.parse_filters(request.args)
-    before_text = request.args.get("before")
-    before = int(before_text) if before_text and before_text.isdigit() \
-        and len(before_text) < 19 else None
-    if before_text and before is None:
-        problems.append("before")
+    before = cursor_arg("before", listing.id_cursor, problems)
     args = carried_args("before", "lang")
     with _db().session(readonly=True) as db:
         rows, next_id = audit.page(db, filters, before=before)

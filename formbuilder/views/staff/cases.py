@@ -13,7 +13,7 @@ from flask import current_app, render_template, request, url_for
 from formbuilder.services import submissions_search
 from formbuilder.views.auth import now, staff_required
 from formbuilder.views.language import current_language
-from formbuilder.views.paging import carried_args
+from formbuilder.views.paging import carried_args, cursor_arg
 from formbuilder.views.staff import words
 from formbuilder.views.staff.base import blueprint, signed_in
 
@@ -23,10 +23,7 @@ from formbuilder.views.staff.base import blueprint, signed_in
 def submissions() -> Any:
     user = signed_in()
     filters, problems = submissions_search.parse_filters(request.args)
-    after_text = request.args.get("after")
-    after = submissions_search.decode_cursor(after_text)
-    if after_text and after is None:
-        problems.append("after")
+    after = cursor_arg("after", submissions_search.decode_cursor, problems)
     moment = now()
     args = carried_args("after", "lang")
     with current_app.extensions["db"].session(readonly=True) as db:

@@ -8,7 +8,7 @@ from flask import render_template, request, url_for
 
 from formbuilder.services import inbox as inbox_service
 from formbuilder.views.auth import now, staff_required
-from formbuilder.views.paging import carried_args
+from formbuilder.views.paging import carried_args, cursor_arg
 from formbuilder.views.staff.base import blueprint, database, signed_in
 
 
@@ -17,10 +17,7 @@ from formbuilder.views.staff.base import blueprint, database, signed_in
 def inbox() -> Any:
     user = signed_in()
     filters, problems = inbox_service.parse_filters(request.args)
-    after_text = request.args.get("after")
-    after = inbox_service.Cursor.decode(after_text)
-    if after_text and after is None:
-        problems.append("after")
+    after = cursor_arg("after", inbox_service.Cursor.decode, problems)
     moment = now()
     args = carried_args("after")
     # Drawn inside the read-only session: its rows expire when it ends.
