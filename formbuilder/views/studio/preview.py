@@ -102,11 +102,17 @@ def _describe(attachment_id: str) -> dict[str, Any] | None:
             "media_type": "application/octet-stream", "url": "#", "thumbnail_url": None}
 
 
-def _loaded(session: Session, form_id: str, lang: str) -> tuple[schemas.Form, User, dict]:
+def _seen(session: Session, form_id: str) -> schemas.Form:
+    """The form to preview, for someone who may see it; 404 when there is none to show."""
     require(session, form_id, "see")
     form = _form(session, form_id)
     if form is None:
         abort(404)
+    return form
+
+
+def _loaded(session: Session, form_id: str, lang: str) -> tuple[schemas.Form, User, dict]:
+    form = _seen(session, form_id)
     _language(form, lang)
     user = me()
     return form, user, studio.preview_answers(session, form_id, user)
@@ -232,10 +238,7 @@ def preview_pdf(form_id: str, lang: str) -> Any:
 @studio_required
 def blank_pdf(form_id: str) -> Any:
     with db().session(readonly=True) as session:
-        require(session, form_id, "see")
-        form = _form(session, form_id)
-        if form is None:
-            abort(404)
+        form = _seen(session, form_id)
         lang = _chosen("lang", form.languages, form.default_language)
         data = render_blank(form, lang=lang, city_name=current_app.config["CITY_NAME"])
     return _pdf(data, f"{form_id}-blank-{lang}.pdf")
