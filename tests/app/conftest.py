@@ -18,20 +18,23 @@ Fixtures
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from databases import postgresql_schema, reachable_postgresql
+from databases import (
+    empty_database,
+    migrated_sqlite_file,
+    postgresql_database,
+    reachable_postgresql,
+)
 from form_definitions import form_definition
-from sqlalchemy import text
 from staff import make_app
 
 import schemas
 from formbuilder.database import Database
-from formbuilder.models import Base, FormVersion
+from formbuilder.models import FormVersion
 from formbuilder.services import publishing
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -46,38 +49,21 @@ def postgresql_url() -> str:
 @pytest.fixture(scope="session")
 def _postgresql_database(postgresql_url: str) -> Iterator[Database]:
     """This worker's migrated schema, shared by its tests and emptied before each."""
-    with postgresql_schema(postgresql_url) as schema:
-        database = Database(postgresql_url, schema=schema)
-        database.upgrade()
+    with postgresql_database(postgresql_url) as database:
         yield database
-        database.dispose()
 
 
 @pytest.fixture(scope="session")
 def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file; each test gets a copy, which is faster than migrating again."""
-    path = tmp_path_factory.mktemp("sqlite") / "template.db"
-    database = Database(f"sqlite:///{path}")
-    database.upgrade()
-    database.dispose()  # the last connection to close folds the WAL into the file
-    return path
+    return migrated_sqlite_file(tmp_path_factory.mktemp("sqlite") / "template.db")
 
 
 @pytest.fixture(params=BACKENDS)
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A migrated database with no rows, on each backend in turn."""
-    if request.param == "sqlite":
-        path = tmp_path / "formbuilder.db"
-        shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
-        database = Database(f"sqlite:///{path}")
+    with empty_database(request, tmp_path) as database:
         yield database
-        database.dispose()
-        return
-    database = request.getfixturevalue("_postgresql_database")
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
-    with database.engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    yield database
 
 
 @pytest.fixture(params=BACKENDS)
@@ -88,11 +74,9 @@ def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         yield database
         database.dispose()
         return
-    url = request.getfixturevalue("postgresql_url")
-    with postgresql_schema(url) as schema:
-        database = Database(url, schema=schema)
+    with postgresql_database(request.getfixturevalue("postgresql_url"),
+                             migrated=False) as database:
         yield database
-        database.dispose()
 
 
 @pytest.fixture

@@ -45,7 +45,6 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
-import shutil
 import sys
 import threading
 import traceback
@@ -400,13 +399,9 @@ def serve_wsgi(browser_checks: BrowserChecks) -> Iterator[Callable[[WSGIApp], st
 @pytest.fixture(scope="session")
 def _migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An empty, migrated SQLite file; each test gets a copy (faster than migrating)."""
-    from formbuilder.database import Database  # type: ignore[import-not-found]
+    from databases import migrated_sqlite_file
 
-    path = tmp_path_factory.mktemp("browser-db") / "template.db"
-    database = Database(f"sqlite:///{path}")
-    database.upgrade()
-    database.dispose()
-    return path
+    return migrated_sqlite_file(tmp_path_factory.mktemp("browser-db") / "template.db")
 
 
 @pytest.fixture
@@ -424,14 +419,12 @@ def app_config(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict[
         config["DATABASE_URL"] = f"sqlite:///{tmp_path / 'formbuilder.db'}"
         yield config
         return
-    from formbuilder.database import Database
+    from databases import sqlite_copy
 
-    path = tmp_path / "formbuilder.db"
-    shutil.copyfile(request.getfixturevalue("_migrated_sqlite"), path)
-    database = Database(f"sqlite:///{path}")
-    config["DATABASE"] = database  # create_app takes a migrated Database from tests
-    yield config
-    database.dispose()
+    with sqlite_copy(request.getfixturevalue("_migrated_sqlite"),
+                     tmp_path / "formbuilder.db") as database:
+        config["DATABASE"] = database  # create_app takes a migrated Database from tests
+        yield config
 
 
 @pytest.fixture
@@ -510,32 +503,6 @@ def _open_page(
 
 
 @pytest.fixture
-def page(
-    browser: Browser,
-    browser_context_args: dict[str, Any],
-    browser_checks: BrowserChecks,
-    axe: Any,
-) -> Iterator[Page]:
-    """A page with JavaScript on, in a context of its own."""
-    context, new_page = _open_page(browser, browser_context_args, browser_checks, True)
-    yield new_page
-    context.close()
-
-
-@pytest.fixture
-def page_nojs(
-    browser: Browser,
-    browser_context_args: dict[str, Any],
-    browser_checks: BrowserChecks,
-    axe: Any,
-) -> Iterator[Page]:
-    """A page with JavaScript off (``java_script_enabled=False``), in a context of its own."""
-    context, new_page = _open_page(browser, browser_context_args, browser_checks, False)
-    yield new_page
-    context.close()
-
-
-@pytest.fixture
 def open_page(
     browser: Browser,
     browser_context_args: dict[str, Any],
@@ -556,6 +523,18 @@ def open_page(
     yield new
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def page(open_page: Callable[..., Page]) -> Page:
+    """A page with JavaScript on, in a context of its own."""
+    return open_page(javascript=True)
+
+
+@pytest.fixture
+def page_nojs(open_page: Callable[..., Page]) -> Page:
+    """A page with JavaScript off (``java_script_enabled=False``), in a context of its own."""
+    return open_page(javascript=False)
 
 
 @pytest.fixture(params=["page", "page_nojs"], ids=["js", "nojs"])

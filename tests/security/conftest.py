@@ -20,7 +20,6 @@ import email.policy
 import http.client
 import json
 import re
-import shutil
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -32,13 +31,16 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from databases import postgresql_schema, reachable_postgresql
-from sqlalchemy import text
+from databases import (
+    empty_database,
+    migrated_sqlite_file,
+    postgresql_database,
+    reachable_postgresql,
+)
 
 import schemas
 from formbuilder.app import create_app
 from formbuilder.database import Database
-from formbuilder.models import Base
 from formbuilder.services import publishing
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
@@ -69,38 +71,20 @@ EVIDENCE_FORM = {
 
 @pytest.fixture(scope="session")
 def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("security-sqlite") / "template.db"
-    database = Database(f"sqlite:///{path}")
-    database.upgrade()
-    database.dispose()
-    return path
+    return migrated_sqlite_file(tmp_path_factory.mktemp("security-sqlite") / "template.db")
 
 
 @pytest.fixture(scope="session")
 def _postgresql_database() -> Iterator[Database]:
-    url = reachable_postgresql()
-    with postgresql_schema(url) as schema:
-        database = Database(url, schema=schema)
-        database.upgrade()
+    with postgresql_database(reachable_postgresql()) as database:
         yield database
-        database.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A migrated database with no rows, on each backend in turn."""
-    if request.param == "sqlite":
-        path = tmp_path / "formbuilder.db"
-        shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
-        database = Database(f"sqlite:///{path}")
+    with empty_database(request, tmp_path) as database:
         yield database
-        database.dispose()
-        return
-    database = request.getfixturevalue("_postgresql_database")
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
-    with database.engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    yield database
 
 
 # --- HTTP --------------------------------------------------------------------------------
