@@ -5,19 +5,13 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from form_definitions import form_yaml
 
 from schemas import check_text
 
 
 def problems_for(question: str) -> list[str]:
-    text = textwrap.dedent("""\
-        id: a-form
-        title: A form
-        schema:
-          type: object
-          properties:
-            answer:
-        """) + textwrap.indent(textwrap.dedent(question), "      ")
+    text = form_yaml("answer:\n" + textwrap.indent(textwrap.dedent(question), "  "))
     return [p.message for p in check_text(text) if p.severity == "error"]
 
 

@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import copy
 import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from generated_answers import SLOW_SCHEMAS, answer_strategy
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis_jsonschema import from_schema
 
 from schemas import Form, check, load
 from schemas.conditions import Condition
 
 EXAMPLES = sorted((Path(__file__).parents[2] / "examples").glob("*.yaml"))
 FORMS = {path.stem: load(path) for path in EXAMPLES}
-CUSTOM_FORMATS = {
-    "tel": st.from_regex(r"\A\+1 [2-9][0-9]{2} [2-9][0-9]{2} [0-9]{4}\Z"),
-    "file": st.from_regex(r"\Aatt_[a-z0-9]{16}\Z"),
-}
 
 
 def test_there_are_enough_examples():
@@ -116,38 +113,28 @@ def test_examples_use_every_construct():
     assert sorted(wanted - used) == []
 
 
-def _for_generation(schema: Any) -> Any:
-    """hypothesis-jsonschema 0.23 ignores `dependentRequired`/`dependentSchemas` but knows
-    their Draft 7 spelling, `dependencies`; the meaning is the same."""
-    if isinstance(schema, list):
-        return [_for_generation(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    result = {key: _for_generation(value) for key, value in schema.items()
-              if key not in ("dependentRequired", "dependentSchemas")}
-    dependencies = {**schema.get("dependentRequired", {}),
-                    **{name: _for_generation(part)
-                       for name, part in schema.get("dependentSchemas", {}).items()}}
-    if dependencies:
-        result["dependencies"] = dependencies
-    return result
-
-
 @functools.cache
 def _strategy(form: Form) -> st.SearchStrategy:
     """One strategy per form: building it resolves the whole schema, which is slow."""
-    return from_schema(_for_generation(dict(form.schema)), custom_formats=CUSTOM_FORMATS)
+    return answer_strategy(form.schema)
 
 
-@pytest.mark.parametrize("name", sorted(FORMS))
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                                 HealthCheck.data_too_large])
-@given(data=st.data())
+def for_every_form(max_examples: int) -> Callable[[Callable[..., None]], Any]:
+    """Run a test ``(name, data)`` for each example form, drawing ``max_examples`` times."""
+
+    def decorate(test: Callable[..., None]) -> Any:
+        drawing = given(data=st.data())(test)
+        tuned = settings(max_examples=max_examples, deadline=None,
+                         suppress_health_check=SLOW_SCHEMAS)(drawing)
+        return pytest.mark.parametrize("name", sorted(FORMS))(tuned)
+
+    return decorate
+
+
+@for_every_form(max_examples=25)
 def test_generated_answers_are_accepted(name, data):
     form = FORMS[name]
-    answers = data.draw(_strategy(form))
-    assert form.validate(answers) == []
+    assert form.validate(data.draw(_strategy(form))) == []
 
 
 def _breakable(form: Form) -> list[str]:
@@ -155,11 +142,7 @@ def _breakable(form: Form) -> list[str]:
             if f.parent is None and f.required and not f.conditional]
 
 
-@pytest.mark.parametrize("name", sorted(FORMS))
-@settings(max_examples=15, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                                 HealthCheck.data_too_large])
-@given(data=st.data())
+@for_every_form(max_examples=15)
 def test_broken_answers_name_the_right_field(name, data):
     form = FORMS[name]
     answers = data.draw(_strategy(form))

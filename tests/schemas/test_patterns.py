@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
+from form_definitions import form_yaml
 
 from schemas import check_text, load_definition
 from schemas.patterns import matches, pattern_problem
@@ -61,15 +60,10 @@ def test_patterns_re2_cannot_run_are_refused_in_plain_words(pattern, words):
 
 
 def test_check_refuses_a_lookahead_naming_the_field():
-    text = textwrap.dedent("""\
-        id: a-form
-        title: A form
-        schema:
-          type: object
-          properties:
-            password:
-              type: string
-              pattern: '^(?=.*[0-9]).{8,}$'
+    text = form_yaml("""\
+        password:
+          type: string
+          pattern: '^(?=.*[0-9]).{8,}$'
         """)
     (problem,) = check_text(text)
     assert problem.line == 8
@@ -78,14 +72,7 @@ def test_check_refuses_a_lookahead_naming_the_field():
 
 
 def test_check_accepts_nested_repeats_now_that_they_are_safe():
-    text = textwrap.dedent("""\
-        id: a-form
-        title: A form
-        schema:
-          type: object
-          properties:
-            permit_id: {type: string, pattern: '^([A-Z0-9]{1,20}-?){1,20}$'}
-        """)
+    text = form_yaml("permit_id: {type: string, pattern: '^([A-Z0-9]{1,20}-?){1,20}$'}\n")
     assert check_text(text) == []
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from generated_answers import SLOW_SCHEMAS, answer_strategy
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis_jsonschema import from_schema
 from hypothesis_jsonschema._canonicalise import HypothesisRefResolutionError
 
 from schemas import Form, check, load, load_definition
@@ -28,11 +28,6 @@ if not CORPUS.is_dir():
     CORPUS = ROOT / "tests" / "corpus"
 FILES = sorted((ROOT / "examples").glob("*.yaml")) + sorted(CORPUS.glob("*/*.json"))
 ACCEPTED = [p for p in FILES if not [e for e in check(p) if e.severity == "error"]]
-CUSTOM_FORMATS = {
-    "tel": st.from_regex(r"\A\+1 [2-9][0-9]{2} [2-9][0-9]{2} [0-9]{4}\Z"),
-    "file": st.from_regex(r"\Aatt_[a-z0-9]{16}\Z"),
-    "data-url": st.from_regex(r"\Aatt_[a-z0-9]{16}\Z"),
-}
 
 
 def stored(form: Form) -> dict[str, Any]:
@@ -73,26 +68,9 @@ def test_an_inferred_draft_7_is_stored_with_the_definition():
     assert again.validate({"pair": [1, "a"]}) == []
 
 
-def _for_generation(schema: Any) -> Any:
-    """hypothesis-jsonschema reads `dependencies`, not its 2019-09 spellings."""
-    if isinstance(schema, list):
-        return [_for_generation(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    result = {key: _for_generation(value) for key, value in schema.items()
-              if key not in ("dependentRequired", "dependentSchemas", "$schema")}
-    dependencies = {**schema.get("dependentRequired", {}),
-                    **{name: _for_generation(part)
-                       for name, part in schema.get("dependentSchemas", {}).items()}}
-    if dependencies:
-        result["dependencies"] = dependencies
-    return result
-
-
 @functools.cache
 def _strategy(path: Path) -> st.SearchStrategy:
-    form = _stored_form(path)
-    return from_schema(_for_generation(dict(form.schema)), custom_formats=CUSTOM_FORMATS)
+    return answer_strategy(_stored_form(path).schema)
 
 
 @functools.cache
@@ -101,9 +79,7 @@ def _stored_form(path: Path) -> Form:
 
 
 @pytest.mark.parametrize("path", ACCEPTED, ids=ident)
-@settings(max_examples=5, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                                 HealthCheck.data_too_large])
+@settings(max_examples=5, deadline=None, derandomize=True, suppress_health_check=SLOW_SCHEMAS)
 @given(data=st.data())
 def test_a_stored_form_accepts_answers_its_schema_allows(path, data):
     try:

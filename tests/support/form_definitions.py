@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 
@@ -24,3 +25,10 @@ def form_definition(form_id: str = "pothole-report", prefix: str = "PW",
         },
         **extra,
     }
+
+
+def form_yaml(properties: str) -> str:
+    """The YAML text of a form ``a-form`` whose schema's properties are ``properties`` (YAML,
+    dedented and put under ``properties:``); its first property is on line 6."""
+    return ("id: a-form\ntitle: A form\nschema:\n  type: object\n  properties:\n"
+            + textwrap.indent(textwrap.dedent(properties), "    "))
