@@ -7,14 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
+from on_record import publish_with_submissions
 from sqlalchemy import select
 from staff import make_app
 
-import schemas
 from formbuilder.cli import main
 from formbuilder.models import ApiToken, AuditEntry
-from formbuilder.services import api_tokens, publishing
-from formbuilder.services.submissions import create_submission
+from formbuilder.services import api_tokens
 
 T0 = datetime(2030, 3, 1, 9, tzinfo=UTC)
 DEFINITION = {
@@ -28,10 +27,8 @@ DEFINITION = {
 @pytest.fixture
 def app(db, tmp_path):
     with db.session() as session:
-        version, _ = publishing.publish(session, schemas.load_definition(DEFINITION))
-        for n in range(3):
-            create_submission(session, version, {"location": f"Main St {n}"}, language="en",
-                              idempotency_key=None, now=T0)
+        publish_with_submissions(session, DEFINITION,
+                                 [({"location": f"Main St {n}"}, T0) for n in range(3)])
     return make_app(db, tmp_path)
 
 

@@ -10,11 +10,12 @@ from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
+from on_record import stored_upload
 from pypdf import PdfReader
 
 from formbuilder.cli import main
 from formbuilder.files.storage import LocalStorage
-from formbuilder.models import Attachment, Event
+from formbuilder.models import Event
 from formbuilder.services import documents
 from formbuilder.services.submissions import create_submission
 
@@ -39,17 +40,12 @@ def submitted(db, publish_form, storage):
     from pdf_answers import photo
 
     version = publish_form(routing=[{"step": "Dispatch review", "assign": "dispatch"}])
-    data = photo(80, 60)
-    stored = storage.put(io.BytesIO(data), size_limit=10**6)
     with db.session() as session:
-        attachment = Attachment(form_id=version.form_id, field="photo", file_name="hole.png",
-                                media_type="image/png", size=stored.size, sha256=stored.sha256,
-                                storage_key=stored.key)
-        session.add(attachment)
-        session.flush()
+        photo_id, stored = stored_upload(session, storage, version.form_id, "hole.png",
+                                         "image/png", photo(80, 60))
         submission, _ = create_submission(
-            session, version, {"location": "Main Street and 3rd", "photo": attachment.id},
-            language="en", idempotency_key=None, attachment_ids=[attachment.id],
+            session, version, {"location": "Main Street and 3rd", "photo": photo_id},
+            language="en", idempotency_key=None, attachment_ids=[photo_id],
             now=datetime(2026, 5, 1, 12, tzinfo=UTC))
         return submission.id, submission.reference, stored.sha256
 

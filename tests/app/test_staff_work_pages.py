@@ -6,13 +6,12 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from on_record import publish_with_submissions
 from sqlalchemy import select
 from staff import csrf_token, make_app, make_staff
 
-import schemas
 from formbuilder.models import AuditEntry, SatisfactionAnswer, Submission
-from formbuilder.services import dashboard, publishing, routing
-from formbuilder.services.submissions import create_submission
+from formbuilder.services import dashboard, routing
 
 T0 = datetime(2030, 3, 4, 9, tzinfo=UTC)
 DEFINITION = {
@@ -25,10 +24,8 @@ DEFINITION = {
 @pytest.fixture
 def app(db, tmp_path):
     with db.session() as session:
-        version, _ = publishing.publish(session, schemas.load_definition(DEFINITION))
-        for n in range(4):
-            create_submission(session, version, {"location": f"<b>{n}</b>"}, language="en",
-                              idempotency_key=None, now=T0 - timedelta(days=7 * n))
+        publish_with_submissions(session, DEFINITION, [
+            ({"location": f"<b>{n}</b>"}, T0 - timedelta(days=7 * n)) for n in range(4)])
         for page in (0, 0, 0, 0, 0, 1, 1):
             dashboard.count_page(session, "pothole-report", page, T0.date())
     return make_app(db, tmp_path, NOW=lambda: T0 + timedelta(days=2))

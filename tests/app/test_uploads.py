@@ -6,11 +6,11 @@ import io
 import random
 import struct
 import zipfile
-import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from resident import pdf_bytes, png_bytes
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,20 +32,7 @@ from formbuilder.models import Attachment
 from formbuilder.services import drafts
 from formbuilder.services.submissions import create_submission
 
-# Real files, built from their specifications' bytes.
-
-
-def png() -> bytes:
-    """A valid 1x1 red PNG."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xff\x00\x00")
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels)
-            + chunk(b"IEND", b""))
+# Real files, built from their specifications' bytes (the PNG and PDF are resident's).
 
 
 def jpeg() -> bytes:
@@ -66,24 +53,6 @@ def jpeg() -> bytes:
         b"\x3f",  # DC code 0, EOB code 0, padded with ones
         b"\xff\xd9",
     ])
-
-
-def pdf() -> bytes:
-    """A valid one-page PDF with a correct cross-reference table."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>"]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
-    return bytes(out)
 
 
 def windows_program() -> bytes:
@@ -127,9 +96,9 @@ def opendocument() -> bytes:
 
 
 @pytest.mark.parametrize(("content", "media_type"), [
-    (png(), "image/png"),
+    (png_bytes(), "image/png"),
     (jpeg(), "image/jpeg"),
-    (pdf(), "application/pdf"),
+    (pdf_bytes(), "application/pdf"),
     (b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "image/gif"),
     (b"RIFF\x24\x00\x00\x00WEBPVP8 ", "image/webp"),
     (b"II*\x00\x08\x00\x00\x00", "image/tiff"),
@@ -164,7 +133,7 @@ def test_a_program_named_pdf_is_refused():
 
 def test_real_images_and_documents_are_accepted():
     accepted = parse_accept("image/jpeg, image/png, application/pdf")
-    for content in (png(), jpeg(), pdf()):
+    for content in (png_bytes(), jpeg(), pdf_bytes()):
         assert accepts(accepted, sniff(content))
 
 
@@ -243,11 +212,11 @@ class CountingStream(io.RawIOBase):
 
 def test_storage_keeps_bytes_under_a_random_name(tmp_path: Path):
     storage = LocalStorage(tmp_path / "uploads")
-    stored = storage.put(io.BytesIO(png()), size_limit=1_000)
-    assert (stored.size, len(stored.sha256)) == (len(png()), 64)
+    stored = storage.put(io.BytesIO(png_bytes()), size_limit=1_000)
+    assert (stored.size, len(stored.sha256)) == (len(png_bytes()), 64)
     assert storage.exists(stored.key)
     with storage.open(stored.key) as found:
-        assert found.read() == png()
+        assert found.read() == png_bytes()
     files = [p for p in (tmp_path / "uploads").rglob("*") if p.is_file()]
     assert [p.name for p in files] == [stored.key]
     storage.delete(stored.key)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 import ssl
@@ -14,12 +13,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from jobs import run_jobs
+from on_record import stored_upload
 from sqlalchemy import func, select
 from staff import make_app, make_staff
 
 from formbuilder import outbox
 from formbuilder.files.storage import LocalStorage
-from formbuilder.models import Attachment, Event, Job, Submission, utcnow
+from formbuilder.models import Event, Job, Submission, utcnow
 from formbuilder.notifiers import webhooks
 from formbuilder.services import routing
 from formbuilder.services.submissions import create_submission
@@ -102,15 +102,10 @@ def jobs_by_state(db) -> list[tuple[str, str]]:
 def test_submit_and_decisions_are_delivered_signed(db, app, publish_form, receiver, tmp_path):
     version = publish_form(routing=ROUTING, webhooks=[{"url": receiver.url("/in")}])
     dee = make_staff(db, "dee@city.gov", ["dispatch"])
-    storage = LocalStorage(tmp_path / "uploads")
-    stored = storage.put(io.BytesIO(b"\xff\xd8\xff photo"), size_limit=1000)
     with db.session() as session:
-        photo = Attachment(form_id=version.form_id, field="photo", file_name="hole.jpg",
-                           media_type="image/jpeg", size=stored.size, sha256=stored.sha256,
-                           storage_key=stored.key)
-        session.add(photo)
-        session.flush()
-        photo_id = photo.id
+        photo_id, stored = stored_upload(session, LocalStorage(tmp_path / "uploads"),
+                                         version.form_id, "hole.jpg", "image/jpeg",
+                                         b"\xff\xd8\xff photo")
     reference = submit(db, version, {"location": "Main St", "photo": photo_id}, [photo_id])
     with db.session() as session:
         submission = session.scalars(select(Submission)).one()
