@@ -1,4 +1,6 @@
-"""``formbuilder serve --workers N``: gunicorn processes on one port, metrics summed over them."""
+"""``formbuilder serve --workers N``: gunicorn processes on one port, metrics summed over them.
+
+A port already taken is refused with workers as without them: tests/app/test_serve.py."""
 
 from __future__ import annotations
 
@@ -14,11 +16,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
 from worker_processes import wait_for, without_metrics_folder
-
-from formbuilder import cli
 
 WAIT_LIMIT = 60.0  # seconds before the test gives up on the server (not a measure)
 
@@ -83,20 +81,6 @@ def test_workers_serve_one_port_and_sum_their_metrics(tmp_path: Path):
     output = (tmp_path / "serve.log").read_text()
     assert code == 0, output[-3000:]
     assert f"Serving on http://127.0.0.1:{port} from 2 gunicorn processes" in output
-
-
-def test_a_taken_port_is_said_first_with_workers_too(tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("FORMBUILDER_DATABASE_URL", f"sqlite:///{tmp_path / 'serve.db'}")
-    monkeypatch.setenv("FORMBUILDER_UPLOAD_DIR", str(tmp_path / "uploads"))
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        result = CliRunner().invoke(cli.main, ["serve", "--port", str(port), "--workers", "2"])
-    assert result.exit_code == 1
-    assert f"Cannot serve on 127.0.0.1:{port}" in result.output
-    assert "Serving" not in result.output
 
 
 def test_job_workers_serve_their_summed_metrics_on_loopback(tmp_path: Path):
