@@ -52,6 +52,12 @@ def text_of(response) -> str:
     return response.get_data(as_text=True)
 
 
+def followed(client, response) -> str:
+    """The page a change redirected to (it must have answered 302)."""
+    assert response.status_code == 302
+    return text_of(client.get(response.headers["Location"]))
+
+
 def revision(client, url: str = f"{FORMS}/pothole-fix/build") -> tuple[str, str]:
     page = text_of(client.get(url))
     found = re.search(r'name="revision" value="(\d+)"', page)
@@ -76,8 +82,7 @@ def test_adding_a_question_saves_a_checked_draft_the_source_shows(clerk):
     response = change(clerk, "add_question", {
         "kind": "one_choice", "title": "How big is it?", "name": "size", "required": "yes",
         "choices": "Smaller than a plate [small]\nWider than a car [large]"})
-    assert response.status_code == 302
-    page = text_of(clerk.get(response.headers["Location"]))
+    page = followed(clerk, response)
     assert "Added the question “How big is it?”." in page
     assert "How big is it?" in page and "One choice from a list" in page
     text = source(clerk)
@@ -93,8 +98,7 @@ def test_a_condition_from_menus_is_written_as_if_then_and_shown_in_words(clerk):
     response = change(clerk, "set_condition", {"path": "lanes_blocked", "question": "size",
                                                "comparison": "is", "values_other": "Large",
                                                "view": "question"})
-    assert response.status_code == 302
-    page = text_of(clerk.get(response.headers["Location"]))
+    page = followed(clerk, response)
     assert "Answer only if you answered “Large” to “How big is it?”." in page
     assert "size is &#34;large&#34;" in page or 'size is "large"' in page
     text = source(clerk)
@@ -219,9 +223,8 @@ def import_pdf(client, data: bytes, name: str = "sidewalk.pdf", form_id: str = "
 
 def test_a_fillable_pdf_opens_in_the_builder_with_its_checklist_and_is_kept(clerk, db):
     response = import_pdf(clerk, fillable_pdf())
-    assert response.status_code == 302 and response.headers["Location"].endswith(
-        "/sidewalk/build")
-    page = text_of(clerk.get(response.headers["Location"]))
+    page = followed(clerk, response)
+    assert response.headers["Location"].endswith("/sidewalk/build")
     assert re.search(r"\d+ questions imported; \d+ took their text from nearby words", page)
     assert "Is it a trip hazard?" in page and "Yes or no" in page
     pdf = clerk.get(f"{FORMS}/sidewalk/build/pdf")
