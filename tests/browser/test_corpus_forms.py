@@ -153,16 +153,28 @@ def test_a_peer_schema_that_cannot_be_a_form_is_refused_in_plain_words(
         schemas.load(corpus_path)
 
 
+def one_schema(name: str) -> pytest.MarkDecorator:
+    """Run the test for the one corpus schema ``name`` (e.g. ``rjsf/alternatives``)."""
+    return pytest.mark.parametrize("corpus_path", [HERE.parent / "corpus" / f"{name}.json"],
+                                   ids=corpus_id)
+
+
+@pytest.fixture
+def first_page(page: Any, live_server: str, axe: Any, corpus_form: Any) -> Any:
+    """``page`` showing the corpus form's first page, audited."""
+    page.goto(f"{live_server}/forms/{corpus_form.id}")
+    axe.assert_accessible(page)
+    return page
+
+
 @pytest.mark.xfail(strict=True, reason=(
     "BUG: a property defined by two branches (`food` under `animal: Cat` and under "
     "`animal: Fish`) is drawn with the first branch's choices only (schemas/fields.py keeps "
     "one Field per path), so a resident who keeps Fish cannot give a valid food"))
-@pytest.mark.parametrize("corpus_path", [HERE.parent / "corpus" / "rjsf" / "ifThenElse.json"],
-                         ids=corpus_id)
+@one_schema("rjsf/ifThenElse")
 def test_a_question_of_two_branches_offers_the_choices_of_the_branch_that_applies(
-        page: Any, live_server: str, axe: Any, corpus_form: Any) -> None:
-    page.goto(f"{live_server}/forms/{corpus_form.id}")
-    axe.assert_accessible(page)
+        first_page: Any) -> None:
+    page = first_page
     page.get_by_role("group", name="Animal").get_by_role("radio", name="Fish").check()
     food = page.get_by_role("group", name="Food")
     offered = food.get_by_role("radio").evaluate_all(
@@ -170,11 +182,8 @@ def test_a_question_of_two_branches_offers_the_choices_of_the_branch_that_applie
     assert sorted(offered) == ["insect", "worms"]
 
 
-@pytest.mark.parametrize("corpus_path", [HERE.parent / "corpus" / "rjsf" / "alternatives.json"],
-                         ids=corpus_id)
-def test_titled_alternatives_are_offered_as_choices(
-        page: Any, live_server: str, axe: Any, corpus_form: Any) -> None:
-    page.goto(f"{live_server}/forms/{corpus_form.id}")
-    axe.assert_accessible(page)
+@one_schema("rjsf/alternatives")
+def test_titled_alternatives_are_offered_as_choices(first_page: Any) -> None:
+    page = first_page
     red = page.get_by_role("radio", name="Red").or_(page.get_by_role("option", name="Red"))
     assert red.count() >= 1, "the brush colour cannot be picked by its name"

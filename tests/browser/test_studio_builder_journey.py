@@ -207,17 +207,14 @@ def test_a_clerk_imports_a_fillable_pdf_fixes_two_labels_and_it_is_published(
 
     tabs = clerk.page.get_by_role("navigation", name="This form")
     clerk.press(tabs.get_by_role("link", name="Publish", exact=True))
-    clerk.main.get_by_label("Why publish these changes?").fill("The paper form, online")
-    clerk.press(clerk.button("Ask for publication"))
-    expect(clerk.main).to_contain_text("You asked for publication.")
+    clerk.ask_for_publication("The paper form, online")
 
     publisher.sign_in()
     publisher.page.goto(f"{publisher.base_url}/staff/forms/sidewalk-repair/publish")
     publisher.audit()
     expect(publisher.main).to_contain_text("A new form: “Sidewalk repair request” with 18 "
                                            "questions")
-    publisher.press(publisher.button("Sign off and publish"))
-    expect(publisher.main).to_contain_text("Signed off: version 1 is live.")
+    publisher.sign_off_and_publish()
     with app.extensions["db"].session(readonly=True) as session:
         live = publishing.form_of(publishing.latest_version(session, "sidewalk-repair"))
     titles = {found.title.default for found in live.fields.values()}

@@ -140,9 +140,7 @@ def test_a_clerk_builds_tests_and_publishes_a_form_with_a_publishers_sign_off(
 
     studio_tab(clerk, "Publish")
     expect(clerk.main).to_contain_text("A new form: “Report a pothole near a school”")
-    clerk.main.get_by_label("Why publish these changes?").fill("Schools asked for it")
-    clerk.press(clerk.button("Ask for publication"))
-    expect(clerk.main).to_contain_text("You asked for publication.")
+    clerk.ask_for_publication("Schools asked for it")
 
     # The publisher reads the same changes and signs off.
     publisher.sign_in()
@@ -151,8 +149,7 @@ def test_a_clerk_builds_tests_and_publishes_a_form_with_a_publishers_sign_off(
     publisher.press(publisher.main.get_by_role("link", name="Report a pothole near a school"))
     studio_tab(publisher, "Publish")
     expect(publisher.main).to_contain_text("Schools asked for it")
-    publisher.press(publisher.button("Sign off and publish"))
-    expect(publisher.main).to_contain_text("Signed off: version 1 is live.")
+    publisher.sign_off_and_publish()
 
     # A resident sends it.
     resident = open_page(javascript=False)

@@ -1,5 +1,6 @@
-"""Staff members and residents in the browser after a form is sent: sign in, the inbox, a
-submission's decisions, a resident's return for changes and ``/track``, by what pages show.
+"""Staff members and residents in the browser after a form is sent: sign in, a form's
+publication, the inbox, a submission's decisions, a resident's return for changes and
+``/track``, by what pages show.
 
 Like :mod:`resident`, everything is found by visible labels, roles and names (the staff pages
 are in English; the resident's pages in the resident's language), and ``audit(page)`` is
@@ -78,6 +79,22 @@ class Approver:
         self.press(nav.get_by_role("button", name="Sign out", exact=True))
         expect(self.heading()).to_have_text("Sign in")
         expect(self.main.get_by_role("status")).to_have_text("You have signed out.")
+
+    # the studio's "Publish" tab
+    def ask_for_publication(self, why: str) -> None:
+        """Say why the changes should go live, and ask a publisher to sign them off."""
+        from playwright.sync_api import expect
+
+        self.main.get_by_label("Why publish these changes?").fill(why)
+        self.press(self.button("Ask for publication"))
+        expect(self.main).to_contain_text("You asked for publication.")
+
+    def sign_off_and_publish(self, version: int = 1) -> None:
+        """Sign off the changes a clerk asked for, and see ``version`` go live."""
+        from playwright.sync_api import expect
+
+        self.press(self.button("Sign off and publish"))
+        expect(self.main).to_contain_text(f"Signed off: version {version} is live.")
 
     # the inbox
     def open_inbox(self) -> None:
