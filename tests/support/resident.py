@@ -313,7 +313,11 @@ def is_fixed(question: Field) -> bool:
 
 
 def widget(question: Field) -> str:
-    """How FORMAT.md says a question is drawn (its ``schema`` table, then ``ui.widget``)."""
+    """How FORMAT.md says a question is drawn (its ``schema`` table, then ``ui.widget``).
+
+    Written from FORMAT.md on purpose, not taken from ``renderers.html.questions.widget_of``:
+    the journeys check the renderer's choice against this one, so it must not be the same code.
+    """
     hint = question.ui.get("widget")
     if hint == "hidden":
         return "hidden"
