@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, Frame, Page, Route
+    from playwright.sync_api import Browser, BrowserContext, Frame, Page, Route
 
 HERE = Path(__file__).resolve().parent
 AXE_JS = HERE / "node_modules" / "axe-core" / "axe.min.js"
@@ -304,9 +304,100 @@ def _run_here(page: Page, source: str, options: dict[str, Any]) -> dict[str, Any
     return page.evaluate(_RUN_AXE, options)
 
 
+@dataclass
+class _AuditPage:
+    """A JS-enabled page that audits the no-JS snapshots of one browser and one set of context
+    options, kept between audits: a new context and page per audit (a renderer process each)
+    and axe parsed again for every snapshot took most of a no-JS journey's time."""
+
+    page: Page
+    origin: str = ""
+    pending: str = ""  # the snapshot the next navigation to ``document_url`` is answered with
+    document_url: str = ""
+
+
+_audit_pages: weakref.WeakKeyDictionary[Browser, dict[str, _AuditPage]] = (
+    weakref.WeakKeyDictionary()
+)
+
+# Replaces the audit page's document with a snapshot in place, at the snapshot's own URL (same
+# origin), then waits for its stylesheets, images and fonts: ``document.open`` keeps the window,
+# so axe, parsed once, stays; the document keeps its ``script-src 'none'`` policy, so nothing
+# of the page's own runs.
+_WRITE_SNAPSHOT = """async ([url, html]) => {
+    history.replaceState(null, "", url);
+    document.open();
+    document.write(html);
+    document.close();
+    // A written document's load event may come before its stylesheets are in, so each
+    // stylesheet and image is waited for by itself.
+    const waiting = [
+        ...[...document.querySelectorAll("link[rel~=stylesheet]")].filter((link) => !link.sheet),
+        ...[...document.images].filter((image) => !image.complete),
+    ];
+    await Promise.all(waiting.map((element) => new Promise((done) => {
+        element.addEventListener("load", done, {once: true});
+        element.addEventListener("error", done, {once: true});
+    })));
+    await document.fonts.ready;
+}"""
+
+
+def _audit_page(page: Page) -> _AuditPage:
+    """The audit page for ``page``'s browser and context options, made on first use."""
+    browser = page.context.browser
+    if browser is None:
+        raise RuntimeError("cannot audit a JS-disabled page of a persistent context")
+    options = dict(_context_options.get(page.context, {}))
+    options.pop("viewport", None)  # set per audit: a page may change its own
+    options["java_script_enabled"] = True
+    key = json.dumps(options, sort_keys=True, default=str)
+    pages = _audit_pages.setdefault(browser, {})
+    if key not in pages:
+        audit_page = _AuditPage(browser.new_context(**options).new_page())
+
+        def handle(route: Route) -> None:
+            request = route.request
+            if (request.is_navigation_request() and request.url == audit_page.document_url
+                    and audit_page.pending):
+                body, audit_page.pending = audit_page.pending, ""
+                route.fulfill(status=200, body=body, headers={
+                    "content-type": "text/html; charset=utf-8",
+                    "content-security-policy": "script-src 'none'"})
+            elif _origin(request.url) == audit_page.origin:
+                route.continue_()
+            else:
+                route.abort("blockedbyclient")
+
+        audit_page.page.context.route("**/*", handle)
+        pages[key] = audit_page
+    return pages[key]
+
+
 def _run_on_snapshot(page: Page, html: str, source: str, options: dict[str, Any]) -> dict[str, Any]:
+    """Audit ``html`` as served at ``page``'s URL, with its cookies and viewport, in a page
+    where scripts run (see the module's docstring)."""
     url = page.url
-    document_url = url.split("#", 1)[0]
+    if urlsplit(url).scheme not in ("http", "https"):
+        return _run_on_content(page, html, source, options)
+    audit = _audit_page(page)
+    audit_page = audit.page
+    audit_page.context.clear_cookies()
+    audit_page.context.add_cookies(page.context.cookies())  # type: ignore[arg-type]
+    if page.viewport_size:
+        audit_page.set_viewport_size(page.viewport_size)
+    origin = _origin(url)
+    if origin == audit.origin and audit_page.evaluate(_HAS_AXE):
+        audit_page.evaluate(_WRITE_SNAPSHOT, [url, html])
+    else:
+        audit.origin, audit.document_url, audit.pending = origin, url.split("#", 1)[0], html
+        audit_page.goto(url, wait_until="load")
+        audit_page.evaluate(source)
+    return audit_page.evaluate(_RUN_AXE, options)
+
+
+def _run_on_content(page: Page, html: str, source: str, options: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot of a page that has no server (``about:blank`` filled by a test)."""
     context_options = dict(_context_options.get(page.context, {}))
     if page.viewport_size:
         context_options["viewport"] = page.viewport_size
@@ -316,34 +407,8 @@ def _run_on_snapshot(page: Page, html: str, source: str, options: dict[str, Any]
         raise RuntimeError("cannot audit a JS-disabled page of a persistent context")
     audit_context = browser.new_context(**context_options)
     try:
-        audit_context.add_cookies(page.context.cookies())  # type: ignore[arg-type]
         audit_page = audit_context.new_page()
-        if urlsplit(url).scheme in ("http", "https"):
-            origin = _origin(url)
-            served = False
-
-            def handle(route: Route) -> None:
-                nonlocal served
-                request = route.request
-                if not served and request.is_navigation_request() and request.url == document_url:
-                    served = True
-                    route.fulfill(
-                        status=200,
-                        body=html,
-                        headers={
-                            "content-type": "text/html; charset=utf-8",
-                            "content-security-policy": "script-src 'none'",
-                        },
-                    )
-                elif _origin(request.url) == origin:
-                    route.continue_()
-                else:
-                    route.abort("blockedbyclient")
-
-            audit_context.route("**/*", handle)
-            audit_page.goto(url, wait_until="load")
-        else:
-            audit_page.set_content(html, wait_until="load")
+        audit_page.set_content(html, wait_until="load")
         for frame in audit_page.frames:
             _inject(frame, source)
         return audit_page.evaluate(_RUN_AXE, options)
