@@ -27,6 +27,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Tests never assert on wall-clock time, Hypothesis's included: no per-example deadline and no
+# "too slow" health check, which fail on a busy machine and say nothing about the code.
+settings.register_profile("formbuilder", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("formbuilder")
 
 TESTS = Path(__file__).resolve().parent
 FOLDER_KINDS = {"browser": "browser", "load": "load"}
