@@ -5,7 +5,7 @@ attachment belongs to one draft or one submission; only a file question's own up
 
 from __future__ import annotations
 
-from conftest import Live
+from live_site import Live
 from resident import png_bytes
 from sqlalchemy import select
 

@@ -9,7 +9,7 @@ import json
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import Live
+from live_site import Live
 
 DECLARED = 54_000_000
 TYPES = ["application/x-www-form-urlencoded", "application/json", "text/plain",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import Live
+from live_site import Live
 
 LINK = re.compile(r'class="resume-link"><a href="[^"]*(/resume/[A-Za-z0-9_-]+)"')
 

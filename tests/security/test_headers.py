@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import Browser, Live, decide, make_dispatcher, sign_in
+from live_site import Browser, Live, decide, make_dispatcher, sign_in
 from resident import png_bytes
 
 

@@ -11,7 +11,7 @@ import struct
 import zlib
 
 import pytest
-from conftest import Live, make_dispatcher, sign_in
+from live_site import Live, make_dispatcher, sign_in
 from pypdf import PdfReader
 from sqlalchemy import select
 

@@ -12,7 +12,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from conftest import Live
+from live_site import Live
 from resident import png_bytes
 from sqlalchemy import event, select
 

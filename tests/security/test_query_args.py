@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import Live
+from live_site import Live
 
 LINK = re.compile(r'(?:href|src|action)="([^"]*)"', re.I)
 PAGES = ["/", "/forms/pothole-report", "/forms/pothole-report/1", "/forms/pothole-report/2",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 
-from conftest import DISPATCH, Live, decide, make_dispatcher, sign_in
+from live_site import DISPATCH, Live, decide, make_dispatcher, sign_in
 from pypdf import PdfReader
 
 NOTE = "Crew seven booked, call the depot on extension 4411"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 
-from conftest import KEY, Live, returned_submission
+from live_site import KEY, Live, returned_submission
 from resident import png_bytes
 from sqlalchemy import func, select
 

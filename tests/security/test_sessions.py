@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from email.utils import parsedate_to_datetime
 
-from conftest import Browser, Live, make_dispatcher, sign_in
+from live_site import Browser, Live, make_dispatcher, sign_in
 
 TWELVE_HOURS = 12 * 60 * 60
 

@@ -11,7 +11,7 @@ import secrets
 from typing import Any
 
 import pytest
-from conftest import Browser, Live, app_settings, make_dispatcher, publish_forms, sign_in
+from live_site import Browser, Live, app_settings, make_dispatcher, publish_forms, sign_in
 
 from formbuilder.app import create_app
 

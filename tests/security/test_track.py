@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import Live, returned_submission
+from live_site import Live, returned_submission
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="[^"]+"')
 

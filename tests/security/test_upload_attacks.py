@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import Live, make_dispatcher, sign_in
+from live_site import Live, make_dispatcher, sign_in
 from resident import pdf_bytes, png_bytes
 
 HOSTILE = [

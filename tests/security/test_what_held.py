@@ -4,7 +4,7 @@ traversal, double submits."""
 from __future__ import annotations
 
 import pytest
-from conftest import Live
+from live_site import Live
 from sqlalchemy import func, select
 
 from formbuilder.models import Submission
@@ -43,7 +43,7 @@ def test_a_double_submit_makes_one_submission(live: Live) -> None:
     browser = live.browser()
     browser.fill_pothole()
     page = browser.get("/forms/pothole-report/check")
-    from conftest import KEY
+    from live_site import KEY
 
     data = {"csrf_token": page.csrf(), "key": KEY.search(page.text)[1]}
     first = browser.post("/forms/pothole-report/submit", data)
