@@ -10,14 +10,18 @@ from flask import request
 _Cursor = TypeVar("_Cursor")
 
 
-def carried_args(*dropped: str) -> dict[str, Any]:
-    """The request's non-empty query arguments less ``dropped``, to pass on to ``url_for``.
+def url_for_reads(name: str) -> bool:
+    """Whether ``url_for`` takes a keyword ``name`` as an instruction (``endpoint``, ``_method``,
+    ``_external``, ``_anchor``, ``_scheme``) rather than a query value: a query argument of
+    that name is never passed on, so no query can break a page or send its links elsewhere."""
+    return name == "endpoint" or name.startswith("_")
 
-    A name ``url_for`` reads as its own (``endpoint``, ``_method``, ``_external``, ``_anchor``,
-    ``_scheme``) is left out, so no query can break the page or send its links elsewhere.
-    """
+
+def carried_args(*dropped: str) -> dict[str, Any]:
+    """The request's non-empty query arguments less ``dropped`` and less what
+    :func:`url_for_reads`, to pass on to ``url_for``."""
     return {key: value for key, value in request.args.items()
-            if value and key not in dropped and key != "endpoint" and not key.startswith("_")}
+            if value and key not in dropped and not url_for_reads(key)}
 
 
 def cursor_arg(name: str, decode: Callable[[str | None], _Cursor | None],

@@ -11,6 +11,7 @@ from werkzeug.routing import BuildError
 
 from formbuilder import timezones
 from formbuilder.views.language import current_language, gettext
+from formbuilder.views.paging import url_for_reads
 from renderers import html
 from schemas import Form
 from schemas.i18n import N_
@@ -33,7 +34,7 @@ def switch_language_url(code: str) -> str:
     its links into another site's."""
     path_args = dict(request.view_args or {})
     kept = {key: value for key, value in request.args.to_dict().items()
-            if not key.startswith("_") and key not in path_args and key != "endpoint"}
+            if not url_for_reads(key) and key not in path_args}
     try:
         return url_for(request.endpoint or "public.catalogue",
                        **{**kept, **path_args, "lang": code})
