@@ -8,7 +8,6 @@ import contextlib
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import urllib.error
@@ -16,15 +15,10 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from smtp import free_port
 from worker_processes import wait_for, without_metrics_folder
 
 WAIT_LIMIT = 60.0  # seconds before the test gives up on the server (not a measure)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def formbuilder() -> list[str]:

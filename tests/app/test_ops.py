@@ -7,12 +7,12 @@ import io
 import json
 import logging
 import re
-import socket
 from dataclasses import dataclass
 
 import pytest
 from jobs import run_jobs
 from prometheus_client import REGISTRY
+from smtp import free_port
 from sqlalchemy import select
 from staff import make_app
 
@@ -82,12 +82,6 @@ def test_readyz_is_not_ready_before_the_migrations_ran(tmp_path):
     assert response.status_code == 503
     assert response.json["checks"]["migrations"] == "behind"
     fresh.dispose()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_readyz_names_storage_and_redis_that_do_not_answer(db, tmp_path):
