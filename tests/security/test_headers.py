@@ -8,11 +8,11 @@ import re
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from live_site import Browser, Live, decide, make_dispatcher, sign_in
 from resident import png_bytes
+from worker_processes import wait_for
 
 
 def test_staff_documents_are_never_stored_by_caches(live: Live) -> None:
@@ -45,13 +45,16 @@ def test_the_server_does_not_say_what_it_runs(tmp_path: Path) -> None:
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         browser = Browser(f"http://127.0.0.1:{port}")
-        for _ in range(300):  # until it listens: at most about 30 s on a busy machine
+
+        def listening() -> bool:
+            assert server.poll() is None, "formbuilder serve stopped"
             try:
                 browser.get("/")
-                break
+                return True
             except OSError:
-                assert server.poll() is None, "formbuilder serve stopped"
-                time.sleep(0.1)
+                return False
+
+        wait_for(listening, "formbuilder serve to listen", every=0.1)
         for path in ["/", "/track", "/staff/sign-in", "/no-such-page", "/assets/formbuilder.css"]:
             header = browser.get(path).header("Server") or ""
             assert not re.search(r"\d|werkzeug|python", header, re.I), (path, header)
