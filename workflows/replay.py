@@ -175,11 +175,18 @@ def _entered(progress: Progress, step: int, data: Mapping[str, Any]) -> None:
 
 
 def _corrected(progress: Progress, record: Record, data: Mapping[str, Any]) -> None:
-    """A correction replaces a decided step's values; the old ones stay in the history."""
+    """A correction replaces a decided step's values; the old ones stay in the history.
+
+    One that clears every value leaves the step as if nothing had been entered, the same
+    state a decision without values gives, so the office values never hold an empty entry.
+    """
     step, values = data.get("step"), data.get("fields")
     if isinstance(step, int) and not isinstance(step, bool) and isinstance(values, Mapping) \
             and any(r.data.get("step") == step for r in progress.decisions):
-        progress.office[step] = dict(values)
+        if values:
+            progress.office[step] = dict(values)
+        else:
+            progress.office.pop(step, None)
 
 
 def _claimed(progress: Progress, record: Record, data: Mapping[str, Any]) -> None:

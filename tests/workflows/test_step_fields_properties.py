@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -19,7 +20,7 @@ from test_routing_properties import CODES, check_state, check_step
 
 import schemas
 import workflows
-from workflows import DecisionError, Record
+from workflows import DecisionError, Record, State
 
 OFFICE_CODES = CODES | {"fields_invalid", "not_decided", "nothing_changed"}
 ROUTING = [
@@ -93,7 +94,18 @@ def expected_office(history: list[Record]) -> dict[int, dict[str, Any]]:
         if record.kind in ("approved", "rejected", "returned", "corrected") \
                 and record.data.get("fields"):
             office[record.data["step"]] = dict(record.data["fields"])
+        elif record.kind == "corrected":
+            office.pop(record.data["step"], None)
     return office
+
+
+def check_final(before: State, after: State, new: list[Record]) -> None:
+    """Approved and rejected are final for the routing; a step's values may still be
+    corrected afterwards (docs/FORMAT.md), and only by a ``corrected`` record."""
+    if before.finished:
+        assert replace(after, office=before.office) == before, "approved and rejected are final"
+        if after.office != before.office:
+            assert [r.kind for r in new] == ["corrected"]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -112,7 +124,8 @@ def test_random_runs_with_step_fields_keep_the_invariants(run: list) -> None:
             new = []
         after = case.state
         check_state(form, after)
-        check_step(before, after)
+        check_final(before, after, new)
+        check_step(replace(before, office=after.office) if before.finished else before, after)
         assert case.history[:length] == [*case.history[:length]], "the history only grows"
         for record in new:
             step = form.routing[record.data["step"]] if "step" in record.data else None
@@ -175,3 +188,24 @@ def test_a_failed_inspection_routes_to_the_reinspection_and_a_correction_keeps_t
     assert case.state.office[0] == {"result": "pass"}
     assert case.history[-1].data["previous"] == {"result": "fail", "score": 2}
     assert case.state.step == 1, "a correction changes no routing"
+
+
+def test_a_correction_after_the_final_decision_changes_values_not_the_outcome() -> None:
+    case = Case(office_form(), {"location": "Main St"}, T0)
+    case.submit()
+    inspector = PEOPLE[0]
+    case._append(workflows.decide(
+        case.form, case.answers, case.history, actor=inspector.email, roles=inspector.roles,
+        step=0, role="inspectors", decision="reject", comment="Unsafe.", now=case.now,
+        fields={"result": "pass", "score": 2}))
+    decided = case.state
+    case._append(workflows.correct(case.form, case.history, actor=inspector.email,
+                                   roles=inspector.roles, step=0, fields={"score": 2},
+                                   comment="No result was taken.", now=case.now))
+    assert case.state.office == {0: {"score": 2}}
+    case._append(workflows.correct(case.form, case.history, actor=inspector.email,
+                                   roles=inspector.roles, step=0, fields={"score": ""},
+                                   comment="Nothing was measured.", now=case.now))
+    assert case.state.office == {}, "clearing every value leaves none, as if never entered"
+    assert case.history[-1].data["previous"] == {"score": 2}
+    assert (case.state.status, case.state.decisions) == (decided.status, decided.decisions)
