@@ -7,12 +7,37 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from jinja2 import ChoiceLoader, FileSystemLoader
+from jinja2 import BytecodeCache, ChoiceLoader, FileSystemLoader
+from jinja2.bccache import Bucket
 
 from formbuilder import config, files, views
 from formbuilder.database import Database
 from formbuilder.views import ops
 from renderers.html import template_folder
+
+
+class _CompiledTemplates(BytecodeCache):
+    """Compiled templates kept for the life of the process and shared by every app it makes.
+
+    Jinja compiles a template once per environment, and each app has an environment of its
+    own, so a process that makes many apps (the tests make one per test; gunicorn's workers
+    and the command line make their own) compiled every template again for each. A bucket
+    carries its source's checksum, so an edited template is compiled afresh.
+    """
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        compiled = self._compiled.get(bucket.key)
+        if compiled is not None:
+            bucket.bytecode_from_string(compiled)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED_TEMPLATES = _CompiledTemplates()
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -33,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     upload_dir = app.config.get("UPLOAD_DIR") or str(Path(app.instance_path) / "uploads")
     app.extensions["storage"] = files.from_url(app.config.get("STORAGE_URL"), upload_dir)
 
+    app.jinja_options = {**app.jinja_options, "bytecode_cache": _COMPILED_TEMPLATES}
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(str(Path(__file__).parent / "templates")),
         FileSystemLoader(template_folder()),
