@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from example_forms import every_example
 
 from formbuilder.services.catalogue import search, stem, words
-from schemas import load
 
-FORMS = [load(p) for p in sorted((Path(__file__).parents[2] / "examples").glob("*.yaml"))]
+FORMS = list(every_example().values())
 
 
 def first(query: str) -> str | None:

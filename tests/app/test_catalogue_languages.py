@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from example_forms import every_example
 
 import schemas
 from formbuilder.app import create_app
 from formbuilder.services import publishing
 from formbuilder.services.catalogue import search, words
-from schemas import load
 
 EXAMPLES = sorted((Path(__file__).parents[2] / "examples").glob("*.yaml"))
-FORMS = [load(p) for p in EXAMPLES]
+FORMS = list(every_example().values())
 
 
 @pytest.mark.parametrize(("query", "form_id"), [

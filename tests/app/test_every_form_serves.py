@@ -21,6 +21,8 @@ from typing import Any
 
 import pytest
 import resident
+from checked_files import CORPUS, accepted
+from checked_files import corpus_id as file_id
 from example_forms import PATHS as EXAMPLE_PATHS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -37,19 +39,9 @@ from renderers.html.values import MISSING, clean_text
 from schemas.fields import Field
 from schemas.flow import applicable_answers, resolve
 
-CORPUS = sorted((Path(__file__).resolve().parents[1] / "corpus").glob("*/*.json"))
 EXAMPLES_PER_FORM = 3
 # The uploads' own formats: what a resident picks is a file, not a string.
 FILE_FORMATS = {name: st.just("file") for name in ("file", "data-url")}
-
-
-def file_id(path: Path) -> str:
-    return f"{path.parent.name}/{path.stem}"
-
-
-def accepted(paths: list[Path]) -> list[Path]:
-    return [path for path in paths
-            if not [p for p in schemas.check(path) if p.severity == "error"]]
 
 
 FILES = accepted([*EXAMPLE_PATHS, *CORPUS])

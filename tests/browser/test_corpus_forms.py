@@ -21,21 +21,13 @@ from typing import Any
 
 import pytest
 import resident
+from checked_files import CORPUS, corpus_id, errors
 from html_checks import Page
 
 import schemas
 
 HERE = Path(__file__).resolve().parent
-CORPUS = sorted((HERE.parent / "corpus").glob("*/*.json"))
 FORM_ELEMENT = re.compile(r"<form method=\"post\".*?</form>", re.S)
-
-
-def _errors(path: Path) -> list[Any]:
-    return [p for p in schemas.check(path) if p.severity == "error"]
-
-
-def corpus_id(path: Path) -> str:
-    return f"{path.parent.name}/{path.stem}"
 
 
 KNOWN_REFUSALS: dict[str, str] = {
@@ -44,7 +36,7 @@ KNOWN_REFUSALS: dict[str, str] = {
     "jsonforms/json-editor": "a bare schema of any type becomes a required group with no "
                              "questions, which no resident can answer",
 }
-CHECKED = {path: _errors(path) for path in CORPUS}
+CHECKED = {path: errors(path) for path in CORPUS}
 ACCEPTED = [
     pytest.param(path, id=corpus_id(path), marks=[pytest.mark.xfail(
         raises=resident.SubmissionFailed, strict=True, reason=KNOWN_REFUSALS[corpus_id(path)])]

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from example_forms import every_example
 from html_checks import Page, sample_answers
 
 from renderers.html import render_check_answers, render_error_summary
 from schemas import load
 
 ROOT = Path(__file__).parents[2]
-FORMS = {path.stem: load(path) for path in sorted((ROOT / "examples").glob("*.yaml"))}
+FORMS = every_example()
 SINK = load(Path(__file__).parent / "kitchen-sink.yaml")
 
 

@@ -6,7 +6,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import checked_files
 import pytest
+from checked_files import accepted
+from example_forms import every_example
 from html_checks import Page, sample_answers
 from markupsafe import Markup
 
@@ -18,14 +21,13 @@ from renderers.html import (
     static_folder,
     template_folder,
 )
-from schemas import check, load
+from schemas import load
 
 ROOT = Path(__file__).parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
-FORMS = {path.stem: load(path) for path in EXAMPLES}
+FORMS = every_example()
 SINK = load(Path(__file__).parent / "kitchen-sink.yaml")
-CORPUS = [path for path in sorted((ROOT / "tests" / "corpus").glob("*/*.json"))
-          if not [p for p in check(path) if p.severity == "error"]]
+CORPUS = accepted(checked_files.CORPUS)
 PAGES = [(name, index) for name, form in FORMS.items() for index in range(len(form.pages))]
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import wtforms
+from example_forms import every_example
 from html_checks import Page, PostData, sample_answers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,7 +18,7 @@ from renderers.wtforms import PostAction, answers_from_post, form_class
 from schemas import load, load_definition
 
 ROOT = Path(__file__).parents[2]
-FORMS = {path.stem: load(path) for path in sorted((ROOT / "examples").glob("*.yaml"))}
+FORMS = every_example()
 SINK = load(Path(__file__).parent / "kitchen-sink.yaml")
 PAGES = [(name, index) for name, form in {**FORMS, "kitchen-sink": SINK}.items()
          for index in range(len(form.pages))]

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from example_forms import every_example
 from generated_answers import SLOW_SCHEMAS, answer_strategy
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,7 +18,7 @@ from schemas import Form, check, load
 from schemas.conditions import Condition
 
 EXAMPLES = sorted((Path(__file__).parents[2] / "examples").glob("*.yaml"))
-FORMS = {path.stem: load(path) for path in EXAMPLES}
+FORMS = every_example()
 
 
 def test_there_are_enough_examples():

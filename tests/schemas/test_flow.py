@@ -5,16 +5,18 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
+import checked_files
 import pytest
+from checked_files import accepted
+from example_forms import every_example
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from schemas import check, flow, load, load_definition
+from schemas import flow, load, load_definition
 
 ROOT = Path(__file__).parents[2]
-FORMS = {path.stem: load(path) for path in sorted((ROOT / "examples").glob("*.yaml"))}
-CORPUS = [path for path in sorted((ROOT / "tests" / "corpus").glob("*/*.json"))
-          if not [p for p in check(path) if p.severity == "error"]]
+FORMS = every_example()
+CORPUS = accepted(checked_files.CORPUS)
 
 
 def form(name):

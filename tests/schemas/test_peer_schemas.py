@@ -10,9 +10,7 @@ from schemas import check_text, load_definition
 from schemas.checker import build
 from schemas.source import parse
 
-CORPUS = Path(__file__).parents[2] / ".." / "shared" / "corpus"
-if not CORPUS.is_dir():
-    CORPUS = Path(__file__).parents[1] / "corpus"
+CORPUS = Path(__file__).parents[1] / "corpus"
 
 
 def form_of(schema: dict, name: str = "peer.json"):

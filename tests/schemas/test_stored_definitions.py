@@ -14,20 +14,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from checked_files import CORPUS, accepted
 from generated_answers import SLOW_SCHEMAS, answer_strategy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema._canonicalise import HypothesisRefResolutionError
 
-from schemas import Form, check, load, load_definition
+from schemas import Form, load, load_definition
 from schemas.drafts import DRAFT_7
 
 ROOT = Path(__file__).parents[2]
-CORPUS = ROOT / ".." / "shared" / "corpus"
-if not CORPUS.is_dir():
-    CORPUS = ROOT / "tests" / "corpus"
-FILES = sorted((ROOT / "examples").glob("*.yaml")) + sorted(CORPUS.glob("*/*.json"))
-ACCEPTED = [p for p in FILES if not [e for e in check(p) if e.severity == "error"]]
+ACCEPTED = accepted([*sorted((ROOT / "examples").glob("*.yaml")), *CORPUS])
 
 
 def stored(form: Form) -> dict[str, Any]:
