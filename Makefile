@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed
 # moves them to the newest that setup.cfg allows.
 CONSTRAINTS := constraints.txt
 HOST ?= 127.0.0.1
+# The tests start dozens of Python processes (xdist workers, servers, job workers): with
+# bytecode caching turned off in the environment, each would compile the project afresh.
+unexport PYTHONDONTWRITEBYTECODE
 PORT ?= 5000
 
 .PHONY: run shell test test-fast lint lock check-examples browser-deps services bench clean
