@@ -37,6 +37,9 @@ DEFAULT_LEASE = timedelta(minutes=5)
 DEFAULT_POLL_SECONDS = 1.0
 SCHEDULE_EVERY_SECONDS = 60.0
 STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+# A worker process that ends by itself sooner than this after it started failed to start.
+CRASH_LOOP_SECONDS = 1.0
+MAX_RESTART_DELAY = 5.0
 
 
 @dataclass(frozen=True)
@@ -297,6 +300,17 @@ def run_in_this_process(*, once: bool) -> None:
     worker.run_forever(until_idle=once)
 
 
+def restart_delay(failed_starts: int) -> float:
+    """How long to wait before replacing a worker process, after ``failed_starts`` of its
+    slot in a row ended by themselves within ``CRASH_LOOP_SECONDS`` of starting: none after
+    one that was killed or ran for a while, so its jobs wait for nobody; then twice as long
+    each time, up to ``MAX_RESTART_DELAY``, while they keep failing at start (a broken
+    setting, a missing module), so a crash loop cannot spin the machine."""
+    if failed_starts <= 0:
+        return 0.0
+    return min(0.1 * 2 ** (failed_starts - 1), MAX_RESTART_DELAY)
+
+
 def run_processes(concurrency: int, *, once: bool) -> int:
     """``concurrency`` worker processes, replaced when one dies; SIGTERM or SIGINT here stops
     them all gracefully. Returns how many ended with an error (only counted with ``once``).
@@ -314,6 +328,8 @@ def run_processes(concurrency: int, *, once: bool) -> int:
     context = multiprocessing.get_context("fork")
     stopping = threading.Event()
     children: dict[int, Any] = {}
+    started: dict[int, float] = {}
+    failed_starts: dict[int, int] = {}
 
     def start(number: int) -> None:
         # Signals wait while forking: the child must not run this process's handler, and a
@@ -326,6 +342,7 @@ def run_processes(concurrency: int, *, once: bool) -> int:
                                     name=f"worker-{number}")
             child.start()
             children[number] = child
+            started[number] = time.monotonic()
         finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
@@ -355,6 +372,11 @@ def run_processes(concurrency: int, *, once: bool) -> int:
             log.error("Job worker process %s ended with %s; starting another", child.pid,
                       f"signal {-child.exitcode}" if child.exitcode < 0
                       else f"status {child.exitcode}")
-            stopping.wait(0.5)  # a child that dies at once must not spin the machine
+            # Killed from outside (the kernel's out-of-memory killer, an operator) is no
+            # failed start, however soon it came.
+            failed = child.exitcode != -signal.SIGKILL and \
+                time.monotonic() - started[number] < CRASH_LOOP_SECONDS
+            failed_starts[number] = failed_starts.get(number, 0) + 1 if failed else 0
+            stopping.wait(restart_delay(failed_starts[number]))
             start(number)
     return failed

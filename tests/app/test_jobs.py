@@ -17,7 +17,7 @@ from staff import StaffActions, csrf_token, make_staff
 from formbuilder.cli import main as cli
 from formbuilder.database import Database
 from formbuilder.jobs import JobError, enqueue, queue, recurring
-from formbuilder.jobs.worker import Worker, start_in_process
+from formbuilder.jobs.worker import MAX_RESTART_DELAY, Worker, restart_delay, start_in_process
 from formbuilder.models import Event, Job
 from formbuilder.services.submissions import create_submission
 
@@ -106,6 +106,15 @@ def test_a_failing_job_backs_off_exponentially_then_is_parked(app: Any, db: Data
 def test_backoff_is_capped_at_an_hour():
     assert queue.backoff(30) <= timedelta(hours=1)
     assert queue.backoff(1) >= timedelta(seconds=24)
+
+
+def test_a_worker_process_that_ran_is_replaced_at_once_a_crash_loop_ever_more_slowly():
+    """A killed worker's jobs wait for nobody; a crash loop cannot spin the machine."""
+    assert restart_delay(0) == 0
+    delays = [restart_delay(failed) for failed in range(1, 30)]
+    assert 0 < delays[0] < delays[1] < delays[2]
+    assert delays == sorted(delays)
+    assert delays[-1] == MAX_RESTART_DELAY
 
 
 def test_retry_after_overrides_the_backoff_and_a_later_success_is_done(app: Any, db: Database):
