@@ -374,9 +374,9 @@ def run_processes(concurrency: int, *, once: bool) -> int:
                       else f"status {child.exitcode}")
             # Killed from outside (the kernel's out-of-memory killer, an operator) is no
             # failed start, however soon it came.
-            failed = child.exitcode != -signal.SIGKILL and \
+            failed_start = child.exitcode != -signal.SIGKILL and \
                 time.monotonic() - started[number] < CRASH_LOOP_SECONDS
-            failed_starts[number] = failed_starts.get(number, 0) + 1 if failed else 0
+            failed_starts[number] = failed_starts.get(number, 0) + 1 if failed_start else 0
             stopping.wait(restart_delay(failed_starts[number]))
             start(number)
     return failed

@@ -104,3 +104,24 @@ def test_killed_workers_lose_no_job(database_url: str, tmp_path: Path):
     assert not [run for run in runs for mine in polite
                 if run.label == mine.label and run.id > mine.id]
     database.dispose()
+
+
+def test_workers_that_fail_as_they_start_are_started_again_and_sigterm_still_stops_all(
+        tmp_path: Path):
+    """A crash loop (here a storage address no backend reads, so every worker process fails
+    as it starts) keeps the supervisor up, starting its workers again ever more slowly, and a
+    SIGTERM still ends it cleanly: failures are counted only with ``--once``."""
+    workers = Workers(f"sqlite:///{tmp_path / 'jobs.db'}", tmp_path,
+                      lease_seconds=LEASE_SECONDS, FORMBUILDER_STORAGE_URL="nope://nowhere")
+    supervisor = workers.start("--concurrency", "2")
+    log = tmp_path / "worker-1.log"
+    try:
+        wait_for(lambda: log.read_text().count("starting another") >= 6,
+                 "worker processes that fail as they start to be started again")
+        supervisor.send_signal(signal.SIGTERM)
+        assert supervisor.wait(timeout=WAIT_LIMIT) == 0, workers.last_log()
+    finally:
+        if supervisor.poll() is None:
+            supervisor.kill()
+            supervisor.wait()
+    assert "worker process failed" not in log.read_text()
