@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 # Every dependency pinned, so each install gets the versions the tests passed with; `make lock`
 # moves them to the newest that setup.cfg allows.
 CONSTRAINTS := constraints.txt
+# pip itself is pinned too: a newer pip shows the build backend's notes (setuptools' "Editable
+# installation" banner) on every install.
+PIP_VERSION := 26.2
 HOST ?= 127.0.0.1
 # The tests start dozens of Python processes (xdist workers, servers, job workers): with
 # bytecode caching turned off in the environment, each would compile the project afresh.
@@ -16,7 +19,7 @@ PORT ?= 5000
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet 'pip==$(PIP_VERSION)'
 
 $(STAMP): $(BIN)/python setup.cfg pyproject.toml $(CONSTRAINTS)
 	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[test]'
@@ -26,7 +29,7 @@ $(STAMP): $(BIN)/python setup.cfg pyproject.toml $(CONSTRAINTS)
 lock:
 	rm -rf .lock-venv
 	$(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/pip install --quiet --upgrade pip
+	.lock-venv/bin/pip install --quiet 'pip==$(PIP_VERSION)'
 	.lock-venv/bin/pip install --quiet -e '.[test]'
 	{ echo "# Pinned by 'make lock' from setup.cfg; 'make run' and 'make test' install these."; \
 	  .lock-venv/bin/pip freeze --exclude-editable; } > $(CONSTRAINTS)
