@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from schemas.fieldtypes import FieldType, ValueType
@@ -186,7 +186,10 @@ class FieldCollector:
                   refs: tuple[str, ...]) -> None:
         path_keys = (*keys, name)
         path = ".".join(path_keys)
-        if path in self.fields or sub is False:
+        if sub is False:
+            return
+        if path in self.fields:
+            self._add_choices(self.fields[path], sub)
             return
         if len(path_keys) > MAX_FIELD_DEPTH:
             self.issues.append(SchemaIssue(spath, f"`{path}` is nested more than "
@@ -212,6 +215,44 @@ class FieldCollector:
         elif kind == "repeat":
             self._object(schema.get("items"), path_keys, (*body_path, "items"),
                          conditional=conditional, parent=path, in_repeat=True, refs=refs)
+
+    def _add_choices(self, found: Field, sub: Any) -> None:
+        """A question that another branch defines again with choices of its own (``food`` is
+        meat or grass for a cat, insects or worms for a fish) offers every branch's choices:
+        which of them apply to an answer is :func:`schemas.flow.choice_rules`' business."""
+        if found.kind not in ("choice", "multichoice"):
+            return
+        try:
+            schema = self.refs.resolve(sub)[0] if isinstance(sub, Mapping) else None
+        except RefError:  # reported where the walk meets it
+            return
+        if not isinstance(schema, Mapping) or _kind(schema, self.refs, found.ui) != found.kind:
+            return
+        known = {label_key(c.value) for c in found.choices}
+        more = tuple(c for c in _choices(schema, self.refs, found.ui)
+                     if label_key(c.value) not in known)
+        if more:
+            self.fields[found.path] = replace(found, choices=found.choices + more)
+
+
+def allowed_values(schema: Any, refs: LocalRefs) -> tuple[Any, ...] | None:
+    """The only answers one definition of a choice question allows (``enum``, ``const``,
+    titled ``oneOf`` constants; for a list, those of its items), or ``None`` when it does not
+    limit them."""
+    if not isinstance(schema, Mapping):
+        return None
+    source: Any = schema
+    if schema_types(schema)[:1] == ["array"] or "items" in schema:
+        source = _item_schema(schema, refs)
+        if not isinstance(source, Mapping):
+            return None
+    if "const" in source:
+        return (source["const"],)
+    options = _const_options(source)
+    if options is not None:
+        return tuple(o["const"] for o in options)
+    enum = source.get("enum")
+    return tuple(enum) if isinstance(enum, list) else None
 
 
 def _declarations(branch: Mapping[str, Any]) -> Mapping[str, Any]:

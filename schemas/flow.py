@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Literal
 
-from schemas.fields import Field, humanise
+from schemas.fields import Choice, Field, allowed_values, humanise, label_key
 from schemas.i18n import N_
 from schemas.i18n import gettext as _t
 from schemas.model import Form
@@ -33,14 +33,18 @@ from schemas.refs import LocalRefs, RefError
 from schemas.validation import lenient_validator
 
 __all__ = [
+    "ChoiceRule",
     "Clause",
     "Test",
     "active_pages",
     "applicable_answers",
     "branch_rule",
+    "choice_rules",
     "describe_branch",
+    "describe_choice",
     "describe_required",
     "next_page",
+    "offered_choices",
     "page_of",
     "previous_page",
     "required_rule",
@@ -467,6 +471,72 @@ def required_rule(form: Form, field: Field) -> tuple[tuple[Clause, ...], ...] | 
     return alternatives or None
 
 
+@dataclass(frozen=True)
+class ChoiceRule:
+    """When one choice of a question is offered: while a definition of the question that allows
+    it applies (``offered_by``, alternatives of clauses as :func:`branch_rule` gives them) and
+    no definition that leaves it out does (``left_out_by``). JSON Schema holds an answer to
+    every definition that applies, so a choice must be allowed by all of them."""
+
+    offered_by: tuple[tuple[Clause, ...], ...]
+    left_out_by: tuple[tuple[Clause, ...], ...]
+
+    @property
+    def never(self) -> bool:
+        """No answers offer it: nothing allows it, or a definition always asked leaves it out."""
+        return not self.offered_by or any(not chain for chain in self.left_out_by)
+
+
+def choice_rules(form: Form, field: Field) -> dict[str, ChoiceRule]:
+    """For a question whose choices depend on which of its definitions apply (``food`` under
+    ``animal: Cat`` and under ``animal: Fish``, each with its own ``enum``): when each choice is
+    offered, by :func:`schemas.fields.label_key`. Empty when the choices are the same whatever
+    the answers."""
+    allowing = _allowing(form, field)
+    if all(keys >= {label_key(c.value) for c in field.choices} for _, keys in allowing):
+        return {}
+    logic = _logic(form)
+    rules = {}
+    for choice in field.choices:
+        key = label_key(choice.value)
+        chains = [(tuple(_clause(logic, link) for link in d.links), key in keys)
+                  for d, keys in allowing]
+        rules[key] = ChoiceRule(tuple(chain for chain, allowed in chains if allowed),
+                                tuple(chain for chain, allowed in chains if not allowed))
+    return rules
+
+
+def offered_choices(form: Form, field: Field, level: Mapping[str, Any] | None
+                    ) -> tuple[Choice, ...]:
+    """The choices ``field`` offers for the answers of its own level (``level``): those every
+    definition that applies allows. All of them when no definition applies or the ones that
+    apply allow nothing in common: a question asked anyway never has nothing to choose from, and
+    the answers' check says what is wrong."""
+    logic = _logic(form)
+    instance = level if isinstance(level, Mapping) else {}
+    applying = [keys for d, keys in _allowing(form, field)
+                if logic.chain_holds(d.links, instance)]
+    if not applying:
+        return field.choices
+    allowed = frozenset.intersection(*applying)
+    return tuple(c for c in field.choices if label_key(c.value) in allowed) or field.choices
+
+
+def _allowing(form: Form, field: Field) -> list[tuple[Definition, frozenset[str]]]:
+    """Each definition of ``field`` that limits its answers to a list, with that list's keys."""
+    if not field.choices:
+        return []
+    logic = _logic(form)
+    found = []
+    for definition in logic.level(_level_schemas(logic, field.keys[:-1])):
+        if definition.name != field.name:
+            continue
+        values = allowed_values(logic.resolve(definition.schema), logic.refs)
+        if values is not None:
+            found.append((definition, frozenset(label_key(v) for v in values)))
+    return found
+
+
 def _level_schemas(logic: _Logic, keys: Sequence[str]) -> tuple[Any, ...]:
     schemas: tuple[Any, ...] = (logic.root,)
     for key in keys:
@@ -566,6 +636,25 @@ def describe_branch(form: Form, field: Field, lang: str | None = None) -> str | 
             return None
         alternatives.append(_join(parts, "and", lang))
     return _t(lang, "Answer only if %(condition)s.", condition=_join(alternatives, "or", lang))
+
+
+def describe_choice(form: Form, field: Field, rule: ChoiceRule,
+                    lang: str | None = None) -> str | None:
+    """When one choice is offered, in plain words for when it cannot be hidden: "Only if you
+    answered “Cat” to “Animal”." (or "Not if …" when it is offered unless some answer leaves it
+    out). ``None`` when that takes more than simple tests to say."""
+    chains, message = rule.offered_by, N_("Only if %(condition)s.")
+    if any(not chain for chain in chains):
+        chains, message = rule.left_out_by, N_("Not if %(condition)s.")
+    alternatives = []
+    for chain in chains:
+        parts = [_describe_clause(form, field, clause, lang) for clause in chain]
+        if not chain or any(part is None for part in parts):
+            return None
+        alternatives.append(_join([p for p in parts if p], "and", lang))
+    if not alternatives:
+        return None
+    return _t(lang, message, condition=_join(alternatives, "or", lang))
 
 
 def describe_required(form: Form, field: Field, lang: str | None = None) -> str | None:

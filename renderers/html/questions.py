@@ -30,7 +30,15 @@ from renderers.html.values import (
 )
 from renderers.html.views import Action, Conditional, Item, Option, Question, Upload
 from schemas.fields import Field
-from schemas.flow import branch_rule, describe_branch, describe_required, resolve
+from schemas.flow import (
+    branch_rule,
+    choice_rules,
+    describe_branch,
+    describe_choice,
+    describe_required,
+    offered_choices,
+    resolve,
+)
 from schemas.i18n import gettext
 from schemas.localized import localized
 from schemas.model import Form
@@ -88,6 +96,7 @@ class QuestionBuilder:
         self.errors = errors_by_owner(form, errors)
         self.lang = lang
         self.attachments = attachments
+        self.page_names: set[str] = set()
 
     def _(self, message: str, **params: Any) -> str:
         return gettext(self.lang, message, **params)
@@ -121,6 +130,8 @@ class QuestionBuilder:
             hint=self._hint(field, needed),
             error=self.errors.get(path), conditional=self._conditional(field, path))
         getattr(self, f"_{widget}")(question, field, value)
+        if field.choices and widget in ("radios", "select", "checkboxes"):
+            self._offer(question, field, path, parent)
         return question
 
     # --- Common parts ---------------------------------------------------------------------------
@@ -149,8 +160,7 @@ class QuestionBuilder:
     def _conditional(self, field: Field, path: str) -> Conditional | None:
         rule = branch_rule(self.form, field)
         deciding = structure.controllers(self.form, field)
-        elsewhere = field.parent is None and deciding and not deciding & getattr(
-            self, "page_names", set())
+        elsewhere = field.parent is None and deciding and not deciding & self.page_names
         if rule is None or elsewhere:  # the server decided: nothing for the script to do
             return None
         base = path.rsplit(".", 1)[0] + "." if "." in path else ""
@@ -161,6 +171,38 @@ class QuestionBuilder:
         return Conditional(id=f"{question_id}--conditional", data=data,
                            hint=describe_branch(self.form, field, self.lang),
                            hint_id=f"{question_id}--condition")
+
+    def _offer(self, question: Question, field: Field, path: str, parent: Any) -> None:
+        """Keep to the choices the answers allow, when branches define the question with
+        different choices: the server picks them when the deciding answers are on other pages;
+        otherwise each option says when it applies, for the script and in words."""
+        rules = choice_rules(self.form, field)
+        if not rules:
+            return
+        deciding = {test.path[0] for rule in rules.values()
+                    for chain in (*rule.offered_by, *rule.left_out_by)
+                    for clause in chain for test in clause.tests or ()}
+        if field.parent is None and deciding and not deciding & self.page_names:
+            keys = {choice_key(c.value) for c in offered_choices(self.form, field, parent)}
+            kept = [o for o in question.options if o.value in keys or o.checked]
+        else:
+            base = path.rsplit(".", 1)[0] + "." if "." in path else ""
+            kept = []
+            for option in question.options:
+                rule = rules.get(option.value)
+                if rule is not None and rule.never and not option.checked:
+                    continue
+                if rule is not None and not rule.never:
+                    option.offered = json.dumps(
+                        {side: [[self._clause(field, base, c) for c in chain] for chain in chains]
+                         for side, chains in (("any", rule.offered_by),
+                                              ("none", rule.left_out_by))},
+                        ensure_ascii=False, separators=(",", ":"), default=str)
+                    option.hint = describe_choice(self.form, field, rule, self.lang)
+                kept.append(option)
+        for index, option in enumerate(kept):
+            option.id = question.id if index == 0 else f"{question.id}--{index + 1}"
+        question.options = kept
 
     def _clause(self, field: Field, base: str, clause: Any) -> dict[str, Any]:
         if clause.tests is None:

@@ -20,6 +20,14 @@ class Option:
     label: str
     id: str
     checked: bool = False
+    # For a choice that only some answers offer: when (JSON for the page's script, as
+    # ``data-offered``) and, in words, for a page without it.
+    offered: str | None = None
+    hint: str | None = None
+
+    @property
+    def hint_id(self) -> str:
+        return f"{self.id}--hint"
 
 
 @dataclass

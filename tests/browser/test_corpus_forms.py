@@ -159,19 +159,32 @@ def first_page(page: Any, live_server: str, axe: Any, corpus_form: Any) -> Any:
     return page
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a property defined by two branches (`food` under `animal: Cat` and under "
-    "`animal: Fish`) is drawn with the first branch's choices only (schemas/fields.py keeps "
-    "one Field per path), so a resident who keeps Fish cannot give a valid food"))
 @one_schema("rjsf/ifThenElse")
 def test_a_question_of_two_branches_offers_the_choices_of_the_branch_that_applies(
         first_page: Any) -> None:
+    """The script shows the choices of the answer given and sends no other: a choice the new
+    answer leaves out is hidden and disabled, and comes back ticked if the answer does."""
+    from playwright.sync_api import expect
+
     page = first_page
-    page.get_by_role("group", name="Animal").get_by_role("radio", name="Fish").check()
+    animal = page.get_by_role("group", name="Animal")
     food = page.get_by_role("group", name="Food")
-    offered = food.get_by_role("radio").evaluate_all(
-        "radios => radios.map(r => r.labels[0].textContent.trim())")
-    assert sorted(offered) == ["insect", "worms"]
+    expect(food).to_be_hidden()  # no animal yet: no food is allowed
+
+    def offered() -> list[str]:
+        return sorted(food.get_by_role("radio").evaluate_all(
+            "radios => radios.map(r => r.labels[0].textContent.trim())"))
+
+    animal.get_by_role("radio", name="Cat").check()
+    assert offered() == ["fish", "grass", "meat"]
+    food.get_by_role("radio", name="meat").check()
+    animal.get_by_role("radio", name="Fish").check()
+    assert offered() == ["insect", "worms"]
+    meat = page.locator("input[name=food][value=meat]")
+    expect(meat).to_be_disabled()
+    expect(meat).to_be_hidden()
+    animal.get_by_role("radio", name="Cat").check()
+    expect(food.get_by_role("radio", name="meat")).to_be_checked()
 
 
 @one_schema("rjsf/alternatives")

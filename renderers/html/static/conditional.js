@@ -11,6 +11,12 @@
  *   test = {"name": input name, "op": "in"|"has"|"set"|"min"|"max"|"xmin"|"xmax",
  *           "values": [...], "required": bool}
  * A question with no answer passes a test unless "required", as in JSON Schema.
+ * A choice that only some answers offer (a radio or checkbox item, or a select's option) has
+ * data-offered="{"any": [[clause, ...], ...], "none": [[clause, ...], ...]}": it is offered
+ * while some "any" alternative holds and no "none" alternative does (a clause too complex to
+ * decide here counts as holding for "any" and not for "none", so a choice is never hidden
+ * wrongly). A choice not offered is hidden and disabled, so it is not sent; a question left
+ * with no choice to offer is hidden.
  * Without JavaScript every question stays visible with a hint saying when to answer it; the
  * server ignores answers to questions that do not apply either way.
  */
@@ -99,34 +105,89 @@
     return clause.negate ? !all : all;
   }
 
-  function applies(scope, condition) {
-    var alternatives = condition.any || [];
+  function anyHolds(scope, alternatives, unknown) {
     for (var i = 0; i < alternatives.length; i++) {
       var chain = alternatives[i];
       var holds = true;
       for (var j = 0; j < chain.length; j++) {
-        holds = holds && clauseHolds(scope, chain[j]);
+        holds = holds && (chain[j].tests ? clauseHolds(scope, chain[j]) : unknown);
       }
       if (holds) {
         return true;
       }
     }
-    return alternatives.length === 0;
+    return false;
+  }
+
+  function applies(scope, condition) {
+    var alternatives = condition.any || [];
+    return alternatives.length === 0 || anyHolds(scope, alternatives, true);
+  }
+
+  function offered(scope, condition) {
+    return anyHolds(scope, condition.any || [], true) &&
+      !anyHolds(scope, condition.none || [], false);
+  }
+
+  function scopeOf(element) {
+    return element.closest ? (element.closest("form") || document) : document;
+  }
+
+  function parse(element, name) {
+    try {
+      return JSON.parse(element.getAttribute(name));
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function offerChoice(choice) {
+    var condition = parse(choice, "data-offered");
+    if (!condition) {
+      return null;
+    }
+    var on = offered(scopeOf(choice), condition);
+    choice.hidden = !on;
+    if (choice.tagName === "OPTION") {
+      choice.disabled = !on;
+      if (!on && choice.selected && choice.parentNode) {
+        choice.parentNode.value = "";
+      }
+    } else if (choice.querySelectorAll) {
+      var inputs = choice.querySelectorAll("input");
+      for (var i = 0; i < inputs.length; i++) {
+        inputs[i].disabled = !on;
+      }
+    }
+    return choice.closest ? choice.closest(".form-group") : null;
+  }
+
+  function updateChoices() {
+    var choices = document.querySelectorAll("[data-offered]");
+    var groups = [];
+    for (var i = 0; i < choices.length; i++) {
+      var group = offerChoice(choices[i]);
+      if (group && groups.indexOf(group) === -1) {
+        groups.push(group);
+      }
+    }
+    for (var j = 0; j < groups.length; j++) {
+      groups[j].hidden = !groups[j].querySelector(
+        ".radios__item:not([hidden]), .checkboxes__item:not([hidden]), " +
+        "option:not([hidden]):not([value=''])");
+    }
   }
 
   function update() {
     var containers = document.querySelectorAll(".conditional[data-condition]");
     for (var i = 0; i < containers.length; i++) {
       var box = containers[i];
-      var condition;
-      try {
-        condition = JSON.parse(box.getAttribute("data-condition"));
-      } catch (e) {
-        continue;
+      var condition = parse(box, "data-condition");
+      if (condition) {
+        box.hidden = !applies(scopeOf(box), condition);
       }
-      var scope = box.closest ? (box.closest("form") || document) : document;
-      box.hidden = !applies(scope, condition);
     }
+    updateChoices();
   }
 
   function focusErrorSummary() {

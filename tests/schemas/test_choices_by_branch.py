@@ -1,0 +1,147 @@
+"""A question that several branches define, each with its own choices (``food`` is meat or grass
+for a cat, insects or worms for a fish): the form knows every choice, and which of them the
+answers allow is the branches' business, decided as JSON Schema decides it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from schemas import FormError, load_definition
+from schemas.flow import choice_rules, describe_choice, offered_choices
+
+
+def branch(animal: str, food: list[str], **more: Any) -> dict[str, Any]:
+    return {"if": {"properties": {"animal": {"const": animal}}, "required": ["animal"]},
+            "then": {"properties": {"food": {"type": "string", "title": "Food", "enum": food},
+                                    **more},
+                     "required": ["food"]}}
+
+
+def pets(*branches: dict[str, Any], routing: list[dict[str, Any]] | None = None,
+         pages: bool = False, **properties: Any) -> Any:
+    definition: dict[str, Any] = {
+        "id": "pets", "title": "Pets",
+        "schema": {"type": "object", "required": ["animal"],
+                   "properties": {"animal": {"type": "string", "title": "Animal",
+                                             "title_es": "Animal",
+                                             "enum": ["Cat", "Fish", "Dog"]},
+                                  **properties},
+                   "allOf": list(branches)},
+    }
+    if pages:
+        definition["ui"] = {"pages": [{"title": "Your pet", "fields": ["animal"]},
+                                      {"title": "Its food", "fields": ["food"]}]}
+    if routing:
+        definition["routing"] = routing
+    return load_definition(definition)
+
+
+CAT = branch("Cat", ["meat", "grass"])
+FISH = branch("Fish", ["insect", "worms"])
+
+
+def values(choices: Any) -> list[Any]:
+    return [c.value for c in choices]
+
+
+def test_the_question_knows_the_choices_of_every_branch_in_order():
+    form = pets(CAT, FISH)
+    assert values(form.fields["food"].choices) == ["meat", "grass", "insect", "worms"]
+    assert form.fields["food"].label_for("worms") == "worms"
+
+
+def test_a_list_of_choices_defined_twice_knows_both_lists():
+    def ticks(animal: str, foods: list[str]) -> dict[str, Any]:
+        return {"if": {"properties": {"animal": {"const": animal}}, "required": ["animal"]},
+                "then": {"properties": {"food": {
+                    "type": "array", "uniqueItems": True,
+                    "items": {"type": "string", "enum": foods}}}}}
+
+    form = pets(ticks("Cat", ["meat", "grass"]), ticks("Fish", ["grass", "worms"]))
+    food = form.fields["food"]
+    assert food.kind == "multichoice"
+    assert values(food.choices) == ["meat", "grass", "worms"]
+    assert values(offered_choices(form, food, {"animal": "Fish"})) == ["grass", "worms"]
+
+
+def test_a_second_definition_of_another_kind_adds_no_choices():
+    other = {"if": {"properties": {"animal": {"const": "Fish"}}, "required": ["animal"]},
+             "then": {"properties": {"food": {"type": "string", "title": "Food"}}}}
+    form = pets(CAT, other)
+    assert values(form.fields["food"].choices) == ["meat", "grass"]
+
+
+@pytest.mark.parametrize(("answers", "expected"), [
+    ({"animal": "Cat"}, ["meat", "grass"]),
+    ({"animal": "Fish"}, ["insect", "worms"]),
+    ({"animal": "Dog"}, ["meat", "grass", "insect", "worms"]),  # no branch: all, not none
+    ({}, ["meat", "grass", "insect", "worms"]),
+])
+def test_the_answers_pick_the_choices_of_the_branch_that_applies(answers, expected):
+    form = pets(CAT, FISH)
+    assert values(offered_choices(form, form.fields["food"], answers)) == expected
+
+
+def test_branches_that_apply_together_offer_only_what_they_all_allow():
+    """JSON Schema holds an answer to every definition that applies: an unconditional list
+    narrowed by a branch (``const`` in a ``then``) offers only what both allow."""
+    narrowed = {"if": {"properties": {"animal": {"const": "Fish"}}, "required": ["animal"]},
+                "then": {"properties": {"food": {"const": "worms"}}}}
+    form = pets(narrowed, food={"type": "string", "enum": ["meat", "worms", "grass"]})
+    food = form.fields["food"]
+    assert values(offered_choices(form, food, {"animal": "Fish"})) == ["worms"]
+    assert values(offered_choices(form, food, {"animal": "Cat"})) == ["meat", "worms", "grass"]
+    rules = choice_rules(form, food)
+    assert set(rules) == {"meat", "worms", "grass"}
+    assert not rules["worms"].left_out_by and not rules["worms"].never
+    assert rules["meat"].left_out_by and not rules["meat"].never
+
+
+def test_a_choice_an_unconditional_definition_leaves_out_is_never_offered():
+    narrower = {"properties": {"food": {"enum": ["meat"]}}}
+    form = pets(CAT, narrower)
+    rules = choice_rules(form, form.fields["food"])
+    assert not rules["meat"].never
+    assert rules["grass"].never
+
+
+def test_questions_whose_choices_never_change_have_no_rules():
+    form = pets(branch("Cat", ["meat", "grass"]), branch("Fish", ["grass", "meat"]))
+    assert choice_rules(form, form.fields["food"]) == {}
+    plain = pets(CAT)
+    assert choice_rules(plain, plain.fields["food"]) == {}
+    assert choice_rules(plain, plain.fields["animal"]) == {}
+
+
+def test_each_choice_says_when_it_is_offered_in_plain_words():
+    form = pets(CAT, FISH)
+    food = form.fields["food"]
+    rules = choice_rules(form, food)
+    assert describe_choice(form, food, rules["meat"]) == \
+        "Only if you answered “Cat” to “Animal”."
+    assert describe_choice(form, food, rules["worms"], "es") == \
+        "Solo si respondió “Fish” a “Animal”."
+    narrowed = pets({"if": {"properties": {"animal": {"const": "Fish"}}, "required": ["animal"]},
+                     "then": {"properties": {"food": {"const": "worms"}}}},
+                    food={"type": "string", "title": "Food", "enum": ["meat", "worms"]})
+    meat = choice_rules(narrowed, narrowed.fields["food"])["meat"]
+    assert describe_choice(narrowed, narrowed.fields["food"], meat) == \
+        "Not if you answered “Fish” to “Animal”."
+
+
+def test_the_answers_check_refuses_a_choice_of_the_other_branch_by_its_question():
+    form = pets(CAT, FISH)
+    assert form.validate({"animal": "Fish", "food": "worms"}) == []
+    [error] = form.validate({"animal": "Cat", "food": "worms"})
+    assert error.path == "food" and "Food" in error.message
+
+
+def test_routing_may_name_a_choice_of_any_branch_and_no_other():
+    form = pets(CAT, FISH, routing=[{"step": "Aquarium", "assign": "clerk",
+                                     "when": 'food is "worms"'}])
+    assert form.routing
+    with pytest.raises(FormError, match="can only be"):
+        pets(CAT, FISH, routing=[{"step": "Aquarium", "assign": "clerk",
+                                  "when": 'food is "bones"'}])
