@@ -130,6 +130,7 @@ class _Logic:
         self.validator = lenient_validator(form.schema, form.draft)  # RE2 patterns, as validation
         self._resolved: dict[int, tuple[Any, Any]] = {}
         self._levels: dict[tuple[int, ...], tuple[tuple[Any, ...], list[Definition]]] = {}
+        self._named: dict[tuple[int, ...], dict[str, list[Definition]]] = {}
         self._page_of = {name: index for index, page in enumerate(form.pages)
                          for name in page.fields}
 
@@ -158,7 +159,17 @@ class _Logic:
         raw = [d for schema in schemas for d in self._walk(schema, (), 0, frozenset())]
         definitions = self._with_discriminators(raw)
         self._levels[key] = (schemas, definitions)
+        named: dict[str, list[Definition]] = {}
+        for definition in definitions:
+            named.setdefault(definition.name, []).append(definition)
+        self._named[key] = named
         return definitions
+
+    def definitions_of(self, schemas: tuple[Any, ...], name: str) -> list[Definition]:
+        """The definitions of one property of a level, without scanning the whole level
+        (a form of ten thousand questions asks this for each of them)."""
+        self.level(schemas)
+        return self._named[tuple(id(s) for s in schemas)].get(name, [])
 
     def _walk(self, schema: Any, links: tuple[Link, ...], depth: int,
               seen: frozenset[int]) -> Iterator[Definition]:
@@ -415,7 +426,7 @@ def _applies_along(logic: _Logic, schemas: tuple[Any, ...], instance: Any,
     if not segments or depth > MAX_DEPTH:
         return True
     key, rest = segments[0], segments[1:]
-    definitions = [d for d in logic.level(schemas) if d.name == key]
+    definitions = logic.definitions_of(schemas, key)
     if not definitions:
         return True
     level = instance if isinstance(instance, Mapping) else {}
@@ -450,7 +461,7 @@ def branch_rule(form: Form, field: Field) -> tuple[tuple[Clause, ...], ...] | No
     """
     logic = _logic(form)
     schemas = _level_schemas(logic, field.keys[:-1])
-    definitions = [d for d in logic.level(schemas) if d.name == field.name]
+    definitions = logic.definitions_of(schemas, field.name)
     if not definitions or any(not d.links for d in definitions):
         return None
     return tuple(tuple(_clause(logic, link) for link in d.links) for d in definitions)
@@ -528,9 +539,7 @@ def _allowing(form: Form, field: Field) -> list[tuple[Definition, frozenset[str]
         return []
     logic = _logic(form)
     found = []
-    for definition in logic.level(_level_schemas(logic, field.keys[:-1])):
-        if definition.name != field.name:
-            continue
+    for definition in logic.definitions_of(_level_schemas(logic, field.keys[:-1]), field.name):
         values = allowed_values(logic.resolve(definition.schema), logic.refs)
         if values is not None:
             found.append((definition, frozenset(label_key(v) for v in values)))
@@ -540,8 +549,9 @@ def _allowing(form: Form, field: Field) -> list[tuple[Definition, frozenset[str]
 def _level_schemas(logic: _Logic, keys: Sequence[str]) -> tuple[Any, ...]:
     schemas: tuple[Any, ...] = (logic.root,)
     for key in keys:
-        subs = tuple(s for s in (logic.resolve(d.schema) for d in logic.level(schemas)
-                                 if d.name == key) if isinstance(s, Mapping))
+        subs = tuple(s for s in (logic.resolve(d.schema)
+                                 for d in logic.definitions_of(schemas, key))
+                     if isinstance(s, Mapping))
         schemas = _item_schemas(logic, subs) or subs
     return schemas
 
