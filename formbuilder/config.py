@@ -117,6 +117,19 @@ def text(variable: str, value: str) -> str:
     return value
 
 
+def certificates(variable: str, value: str) -> str:
+    """A PEM file of certificate authorities, loaded now rather than at the first email."""
+    import ssl
+
+    path = value.strip()
+    try:
+        ssl.create_default_context(cafile=path)
+    except (OSError, ssl.SSLError) as error:
+        raise SettingError(f"{variable} is {value!r}, which is not a readable file of PEM "
+                           f"certificates: {getattr(error, 'strerror', None) or error}.") from error
+    return path
+
+
 def time_zone(variable: str, value: str) -> str:
     """An IANA zone name (``America/Chicago``), checked now rather than at the first page."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -163,6 +176,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMTP_PASSWORD", "SMTP_PASSWORD"),
     Setting("SMTP_STARTTLS", "SMTP_STARTTLS", boolean),
     Setting("SMTP_SSL", "SMTP_SSL", boolean),
+    Setting("SMTP_CA_FILE", "SMTP_CA_FILE", certificates),
     Setting("SMTP_TIMEOUT", "SMTP_TIMEOUT", seconds),
     Setting("MAIL_FROM", "MAIL_FROM"),
     Setting("BASE_URL", "BASE_URL"),

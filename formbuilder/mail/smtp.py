@@ -36,7 +36,7 @@ def send(settings: MailSettings, message: EmailMessage, recipient: Recipient) ->
         with _connect(settings) as server:
             server.ehlo()
             if settings.starttls and not settings.ssl:
-                server.starttls(context=ssl.create_default_context())
+                server.starttls(context=_tls(settings))
                 server.ehlo()
             if settings.username:
                 server.login(settings.username, settings.password or "")
@@ -72,8 +72,13 @@ def send(settings: MailSettings, message: EmailMessage, recipient: Recipient) ->
 def _connect(settings: MailSettings) -> smtplib.SMTP:
     if settings.ssl:
         return smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
-                                context=ssl.create_default_context())
+                                context=_tls(settings))
     return smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+
+
+def _tls(settings: MailSettings) -> ssl.SSLContext:
+    """Certificates and host names verified, against ``SMTP_CA_FILE`` when one is set."""
+    return ssl.create_default_context(cafile=settings.ca_file)
 
 
 def _envelope_address(recipient: Recipient, utf8: bool) -> str:

@@ -2,15 +2,18 @@
 
 :class:`MailServer` stores every message it accepts, parsed with the ``email`` package, and
 can be told to misbehave the ways real servers do: answer 421 to the next few messages,
-refuse some recipients with 550, or not offer SMTPUTF8.
+refuse some recipients with 550, or not offer SMTPUTF8. It can also speak TLS, after STARTTLS
+or from the first byte, and ask for a password (SMTP AUTH, only once the connection is
+encrypted), as a city's relay does; each message records whether it came encrypted and as whom.
 """
 
 from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -18,6 +21,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 def free_port() -> int:
@@ -33,6 +37,8 @@ class Received:
     message: EmailMessage
     raw: bytes
     options: list[str]
+    encrypted: bool = False
+    login: str | None = None  # the user name it was sent as, when the server asked for one
 
     @property
     def message_id(self) -> str:
@@ -63,19 +69,44 @@ class _Handler:
                 return "421 4.3.2 Too busy, try again later"
             raw = envelope.original_content or envelope.content
             message = message_from_bytes(raw, policy=policy.default)
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
-                                          message, raw, list(envelope.mail_options)))
+            login = getattr(session.auth_data, "login", None)
+            self.received.append(Received(
+                envelope.mail_from, list(envelope.rcpt_tos), message, raw,
+                list(envelope.mail_options),
+                encrypted=server.transport.get_extra_info("ssl_object") is not None,
+                login=login.decode() if isinstance(login, bytes) else None))
         return "250 OK"
 
 
 class MailServer:
     """An SMTP server on 127.0.0.1:``port`` until :meth:`stop`."""
 
-    def __init__(self, port: int | None = None, *, smtputf8: bool = True) -> None:
+    def __init__(self, port: int | None = None, *, smtputf8: bool = True,
+                 tls: ssl.SSLContext | None = None, implicit_tls: bool = False,
+                 users: Mapping[str, str] | None = None) -> None:
+        """``tls``: the server's context, offered with STARTTLS (and then required), or used
+        from the first byte when ``implicit_tls``; ``users``: names and passwords it asks
+        for."""
         self.port = port or free_port()
         self.handler = _Handler()
+        options: dict[str, Any] = {}
+        if tls is not None and implicit_tls:
+            # aiosmtpd counts only STARTTLS as encrypted when it decides to offer AUTH
+            options.update(ssl_context=tls, auth_require_tls=False)
+        elif tls is not None:
+            options.update(tls_context=tls, require_starttls=True)
+        if users is not None:
+            known = dict(users)
+
+            def check(server: Any, session: Any, envelope: Any, mechanism: str,
+                      auth_data: Any) -> AuthResult:
+                login, password = auth_data.login.decode(), auth_data.password.decode()
+                return AuthResult(success=known.get(login) == password, handled=False,
+                                  auth_data=auth_data)
+
+            options.update(authenticator=check, auth_required=True)
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
-                                     enable_SMTPUTF8=smtputf8)
+                                     enable_SMTPUTF8=smtputf8, **options)
 
     def start(self) -> MailServer:
         self.controller.start()
