@@ -534,16 +534,33 @@ def offered_choices(form: Form, field: Field, level: Mapping[str, Any] | None
 
 
 def _allowing(form: Form, field: Field) -> list[tuple[Definition, frozenset[str]]]:
-    """Each definition of ``field`` that limits its answers to a list, with that list's keys."""
+    """Each definition of ``field`` that limits its answers to a list, with that list's keys.
+
+    Only definitions that hold together with the others count: not the alternatives of a
+    ``oneOf``/``anyOf`` (one of them is enough, and their ``enum`` often says which alternative
+    an answer picks), and not one whose condition reads the question's own answer (picking a
+    choice would then take the other choices away)."""
     if not field.choices:
         return []
     logic = _logic(form)
     found = []
     for definition in logic.definitions_of(_level_schemas(logic, field.keys[:-1]), field.name):
+        if any(link.kind == "alternative" or _reads(logic, link, field.name)
+               for link in definition.links):
+            continue
         values = allowed_values(logic.resolve(definition.schema), logic.refs)
         if values is not None:
             found.append((definition, frozenset(label_key(v) for v in values)))
     return found
+
+
+def _reads(logic: _Logic, link: Link, name: str) -> bool:
+    """Whether ``link``'s condition reads the answer to ``name`` (a condition too complex for
+    simple tests is taken to read it)."""
+    if link.kind == "dependent":
+        return link.key == name
+    tests = _clause(logic, link).tests
+    return tests is None or any(test.path[0] == name for test in tests)
 
 
 def _level_schemas(logic: _Logic, keys: Sequence[str]) -> tuple[Any, ...]:

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import checked_files
 import pytest
+from checked_files import accepted
+from example_forms import every_example
 
-from schemas import FormError, load_definition
+from schemas import FormError, load, load_definition
 from schemas.flow import choice_rules, describe_choice, offered_choices
 
 
@@ -145,3 +148,66 @@ def test_routing_may_name_a_choice_of_any_branch_and_no_other():
     with pytest.raises(FormError, match="can only be"):
         pets(CAT, FISH, routing=[{"step": "Aquarium", "assign": "clerk",
                                   "when": 'food is "bones"'}])
+
+
+@pytest.mark.parametrize("where", ["dependentSchemas", "oneOf"])
+def test_alternatives_that_each_pick_one_of_the_choices_take_none_away(where):
+    """rjsf's dependencies + oneOf: each alternative narrows the question to the answer that
+    selects it. One alternative is enough, so no answer takes the other choices away."""
+    alternatives = [
+        {"properties": {"pets": {"enum": ["No"]}}},
+        {"properties": {"pets": {"enum": ["One"]},
+                        "name": {"type": "string", "title": "Its name"}}},
+        {"properties": {"pets": {"enum": ["Many"]},
+                        "count": {"type": "integer", "title": "How many"}}},
+    ]
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {"pets": {"type": "string", "title": "Any pets?",
+                                "enum": ["No", "One", "Many"]}}}
+    if where == "oneOf":
+        schema["oneOf"] = alternatives
+    else:
+        schema["dependentSchemas"] = {"pets": {"oneOf": alternatives}}
+    form = load_definition({"id": "pets", "title": "Pets", "schema": schema})
+    pets_field = form.fields["pets"]
+    assert choice_rules(form, pets_field) == {}
+    assert values(offered_choices(form, pets_field, {"pets": "One"})) == ["No", "One", "Many"]
+
+
+def test_a_branch_that_reads_the_questions_own_answer_takes_no_choice_away():
+    own = {"if": {"properties": {"food": {"const": "meat"}}, "required": ["food"]},
+           "then": {"properties": {"food": {"enum": ["meat", "grass"]}}}}
+    form = pets(own, food={"type": "string", "title": "Food", "enum": ["meat", "grass", "fish"]})
+    assert choice_rules(form, form.fields["food"]) == {}
+    assert values(offered_choices(form, form.fields["food"], {"food": "meat"})) == [
+        "meat", "grass", "fish"]
+
+
+def every_form() -> list[Any]:
+    forms = list(every_example().values())
+    for path in accepted(checked_files.CORPUS):
+        forms.append(load(path))
+    return forms
+
+
+def test_no_answer_ever_takes_away_the_choice_it_is():
+    """Over every example and every peer schema the checker accepts: a choice question's rules
+    never read its own answer, and whatever a top-level question is answered, that answer is
+    still among its choices (a resident can always keep, and change, what they picked)."""
+    checked = 0
+    for form in every_form():
+        for field in form.fields.values():
+            if not field.choices:
+                continue
+            for rule in choice_rules(form, field).values():
+                for chain in (*rule.offered_by, *rule.left_out_by):
+                    for clause in chain:
+                        assert all(t.path[0] != field.name for t in clause.tests or ()), \
+                            (form.id, field.path)
+            if field.parent is None and field.kind == "choice":
+                for choice in field.choices:
+                    offered = offered_choices(form, field, {field.name: choice.value})
+                    assert choice in offered, (form.id, field.path, choice.value)
+                    checked += 1
+    assert checked > 100
