@@ -180,6 +180,8 @@ def _check_questions(definition: Mapping[str, Any], schema: Mapping[str, Any], d
     fields = collector.collect()
     for issue in collector.issues:
         add(issue.path, issue.message, issue.code)
+    for issue in collector.warnings:
+        add(issue.path, issue.message, issue.code, "warning")
     if not fields and shaped:
         add(("schema",), "The schema has no questions: add them under `properties`.", "empty")
     languages = _languages(definition)

@@ -26,6 +26,14 @@ DECLARING_KEYWORDS = frozenset({"type", "$ref", "title", "enum", "oneOf", "anyOf
                                 "properties", "items", "format"})
 
 Path = tuple[str | int, ...]
+# What each kind of question is, in an author's words (checker messages).
+KIND_WORDS = {
+    "text": "a text question", "textarea": "a text question", "number": "a number",
+    "integer": "a whole number", "boolean": "a yes/no question", "choice": "a single choice",
+    "multichoice": "a list of choices", "file": "a file upload", "files": "a list of files",
+    "group": "a group of questions", "repeat": "a repeating group", "list": "a list of answers",
+    "tuple": "a list of answers",
+}
 
 
 @dataclass(frozen=True)
@@ -135,6 +143,7 @@ class FieldCollector:
         self.ui = ui or {}
         self.fields: dict[str, Field] = {}
         self.issues: list[SchemaIssue] = []
+        self.warnings: list[SchemaIssue] = []  # the form can be drawn, but not as written
 
     def collect(self) -> dict[str, Field]:
         self._object(self.root, (), ("schema",), conditional=False, parent=None,
@@ -189,7 +198,7 @@ class FieldCollector:
         if sub is False:
             return
         if path in self.fields:
-            self._add_choices(self.fields[path], sub)
+            self._again(self.fields[path], sub, spath)
             return
         if len(path_keys) > MAX_FIELD_DEPTH:
             self.issues.append(SchemaIssue(spath, f"`{path}` is nested more than "
@@ -216,17 +225,34 @@ class FieldCollector:
             self._object(schema.get("items"), path_keys, (*body_path, "items"),
                          conditional=conditional, parent=path, in_repeat=True, refs=refs)
 
-    def _add_choices(self, found: Field, sub: Any) -> None:
-        """A question that another branch defines again with choices of its own (``food`` is
-        meat or grass for a cat, insects or worms for a fish) offers every branch's choices:
-        which of them apply to an answer is :func:`schemas.flow.choice_rules`' business."""
-        if found.kind not in ("choice", "multichoice"):
-            return
+    def _again(self, found: Field, sub: Any, spath: Path) -> None:
+        """Another branch defines a question already met. It is drawn from its first
+        definition, so a definition of another kind, or under another title, is pointed out; one
+        with choices of its own adds them (``food`` is meat or grass for a cat, insects or worms
+        for a fish): which of them apply to an answer is :func:`schemas.flow.choice_rules`'
+        business."""
         try:
             schema = self.refs.resolve(sub)[0] if isinstance(sub, Mapping) else None
         except RefError:  # reported where the walk meets it
             return
-        if not isinstance(schema, Mapping) or _kind(schema, self.refs, found.ui) != found.kind:
+        if not isinstance(schema, Mapping):
+            return
+        kind = _kind(schema, self.refs, found.ui)
+        words, first = KIND_WORDS.get(kind, kind), KIND_WORDS.get(found.kind, found.kind)
+        if words != first:
+            self.warnings.append(SchemaIssue(spath, (
+                f"`{found.path}` is {words} here, but {first} where it is first defined, and "
+                "the form asks it that way. Define it the same way in both places, or make "
+                "them two questions."), "redefined"))
+            return
+        title = localized(schema, "title")
+        if title is not None and title.default != found.title.default:
+            self.warnings.append(SchemaIssue(spath, (
+                f"`{found.path}` is titled “{title.default}” here, but "
+                f"“{found.title.default}” where it is first defined, and the form shows that "
+                "title wherever it asks it. Give both the same title, or make them two "
+                "questions."), "redefined"))
+        if kind not in ("choice", "multichoice"):
             return
         known = {label_key(c.value) for c in found.choices}
         more = tuple(c for c in _choices(schema, self.refs, found.ui)

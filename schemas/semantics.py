@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from schemas.conditions import Condition, ConditionError, parse, typecheck
-from schemas.fields import Field, label_key
+from schemas.fields import KIND_WORDS, Field, label_key
 from schemas.fieldtypes import FieldType
 from schemas.localized import translation_languages
 from schemas.suggest import did_you_mean
@@ -118,13 +118,7 @@ def _check_hints(field: Field, hints: Mapping[str, Any]) -> Iterator[Finding]:
 
 
 def _kind_words(field: Field) -> str:
-    return {
-        "text": "a text question", "textarea": "a text question", "number": "a number",
-        "integer": "a whole number", "boolean": "a yes/no question",
-        "choice": "a single choice", "multichoice": "a list of choices",
-        "file": "a file upload", "files": "a list of files", "group": "a group of questions",
-        "repeat": "a repeating group", "list": "a list of answers",
-    }.get(field.kind, field.kind)
+    return KIND_WORDS.get(field.kind, field.kind)
 
 
 def check_pages(pages: Sequence[Any], fields: Mapping[str, Field]) -> Iterator[Finding]:

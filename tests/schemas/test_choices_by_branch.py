@@ -11,7 +11,7 @@ import pytest
 from checked_files import accepted
 from example_forms import every_example
 
-from schemas import FormError, load, load_definition
+from schemas import FormError, check_text, load, load_definition
 from schemas.flow import choice_rules, describe_choice, offered_choices
 
 
@@ -211,3 +211,44 @@ def test_no_answer_ever_takes_away_the_choice_it_is():
                     assert choice in offered, (form.id, field.path, choice.value)
                     checked += 1
     assert checked > 100
+
+
+# --- What the checker says about a question defined again -----------------------------------
+
+
+REDEFINED = """\
+id: licence
+title: Business licence
+schema:
+  type: object
+  properties:
+    kind: {type: string, title: "Who applies?", enum: [person, company]}
+  if: {properties: {kind: {const: company}}, required: [kind]}
+  then:
+    properties:
+      name: {type: string, title: Company name}
+      staff: {type: integer, title: Employees}
+  else:
+    properties:
+      name: {type: string, title: Your full name}
+      staff: {type: boolean, title: Employees}
+"""
+
+
+def test_a_question_defined_again_under_another_title_or_kind_is_pointed_out():
+    """The form asks a question from its first definition: the author is told, on the line of
+    the other one, what residents will see instead (a warning: the form still works)."""
+    problems = {p.field: p for p in check_text(REDEFINED, "licence.yaml")}
+    name, staff = problems["name"], problems["staff"]
+    assert (name.severity, name.code, name.line) == ("warning", "redefined", 14)
+    assert "“Your full name” here, but “Company name” where it is first defined" in name.message
+    assert (staff.severity, staff.line) == ("warning", 15)
+    assert "a yes/no question here, but a whole number where it is first defined" in \
+        staff.message
+    assert len(problems) == 2
+
+
+def test_the_same_question_repeated_in_each_branch_is_not_a_mistake():
+    same = REDEFINED.replace("Your full name", "Company name").replace(
+        "staff: {type: boolean", "staff: {type: integer")
+    assert check_text(same, "licence.yaml") == []
