@@ -81,7 +81,7 @@ _TOPIC_CODES: dict[str, tuple[str, ...]] = {
         "wrong_draft", "enum", "unsupported", "remote_ref", "missing_ref", "anchor_ref",
         "ref_loop", "recursive_ref", "contradiction", "multichoice", "files", "file", "default",
         "const", "examples", "items", "required", "dependencies", "definitions", "if", "then",
-        "else", "additional", "file_size", "file_type", "maximum", "minimum"),
+        "else", "additional", "file_size", "file_type", "maximum", "minimum", "redefined"),
     "additions-in-this-engine": ("reserved_name", "url", "webhook", "webhooks"),
     "ui-presentation-hints": (
         "item_label", "ui", "widget", "labels", "pages", "not_on_page", "page_twice",
