@@ -482,20 +482,34 @@ def required_rule(form: Form, field: Field) -> tuple[tuple[Clause, ...], ...] | 
     return alternatives or None
 
 
+Chains = tuple[tuple[Clause, ...], ...]
+
+
 @dataclass(frozen=True)
 class ChoiceRule:
-    """When one choice of a question is offered: while a definition of the question that allows
-    it applies (``offered_by``, alternatives of clauses as :func:`branch_rule` gives them) and
-    no definition that leaves it out does (``left_out_by``). JSON Schema holds an answer to
-    every definition that applies, so a choice must be allowed by all of them."""
+    """When one choice of a question is offered, as alternatives of clauses (as
+    :func:`branch_rule` gives them) of the definitions of the question that limit its choices.
 
-    offered_by: tuple[tuple[Clause, ...], ...]
-    left_out_by: tuple[tuple[Clause, ...], ...]
+    JSON Schema holds an answer to every definition that applies, so the choice needs a
+    definition that allows it to apply (``offered_by``) and none that leaves it out
+    (``left_out_by``). Definitions under ``oneOf``/``anyOf`` alternatives are different: one
+    alternative is enough, so when alternatives limit the choices (``among_alternatives``) the
+    choice needs one that allows it (``picked_by``), and the others leave nothing out.
+    """
+
+    offered_by: Chains
+    left_out_by: Chains
+    picked_by: Chains = ()
+    among_alternatives: bool = False
 
     @property
     def never(self) -> bool:
         """No answers offer it: nothing allows it, or a definition always asked leaves it out."""
-        return not self.offered_by or any(not chain for chain in self.left_out_by)
+        if any(not chain for chain in self.left_out_by):
+            return True
+        if self.among_alternatives:
+            return not self.picked_by
+        return not self.offered_by
 
 
 def choice_rules(form: Form, field: Field) -> dict[str, ChoiceRule]:
@@ -504,54 +518,83 @@ def choice_rules(form: Form, field: Field) -> dict[str, ChoiceRule]:
     offered, by :func:`schemas.fields.label_key`. Empty when the choices are the same whatever
     the answers."""
     allowing = _allowing(form, field)
-    if all(keys >= {label_key(c.value) for c in field.choices} for _, keys in allowing):
+    if all(keys >= {label_key(c.value) for c in field.choices} for _, keys, _ in allowing):
         return {}
     logic = _logic(form)
+    chains = [(tuple(_clause(logic, link) for link in d.links), keys, alternative)
+              for d, keys, alternative in allowing]
+    among = any(alternative for _, _, alternative in chains)
     rules = {}
     for choice in field.choices:
         key = label_key(choice.value)
-        chains = [(tuple(_clause(logic, link) for link in d.links), key in keys)
-                  for d, keys in allowing]
-        rules[key] = ChoiceRule(tuple(chain for chain, allowed in chains if allowed),
-                                tuple(chain for chain, allowed in chains if not allowed))
+        rules[key] = ChoiceRule(
+            offered_by=tuple(c for c, keys, alt in chains if not alt and key in keys),
+            left_out_by=tuple(c for c, keys, alt in chains if not alt and key not in keys),
+            picked_by=tuple(c for c, keys, alt in chains if alt and key in keys),
+            among_alternatives=among)
     return rules
 
 
 def offered_choices(form: Form, field: Field, level: Mapping[str, Any] | None
                     ) -> tuple[Choice, ...]:
     """The choices ``field`` offers for the answers of its own level (``level``): those every
-    definition that applies allows. All of them when no definition applies or the ones that
-    apply allow nothing in common: a question asked anyway never has nothing to choose from, and
-    the answers' check says what is wrong."""
+    definition that applies allows, and (when alternatives limit them) one alternative that
+    applies. All of them when nothing that limits them applies, or nothing is left: a question
+    asked anyway never has nothing to choose from, and the answers' check says what is wrong."""
     logic = _logic(form)
     instance = level if isinstance(level, Mapping) else {}
-    applying = [keys for d, keys in _allowing(form, field)
-                if logic.chain_holds(d.links, instance)]
-    if not applying:
-        return field.choices
-    allowed = frozenset.intersection(*applying)
+    allowed = frozenset(label_key(c.value) for c in field.choices)
+    picked: set[str] = set()
+    for definition, keys, alternative in _allowing(form, field):
+        if not logic.chain_holds(definition.links, instance):
+            continue
+        if alternative:
+            picked |= keys
+        else:
+            allowed &= keys
+    if picked:
+        allowed &= picked
     return tuple(c for c in field.choices if label_key(c.value) in allowed) or field.choices
 
 
-def _allowing(form: Form, field: Field) -> list[tuple[Definition, frozenset[str]]]:
-    """Each definition of ``field`` that limits its answers to a list, with that list's keys.
+def _allowing(form: Form, field: Field) -> list[tuple[Definition, frozenset[str], bool]]:
+    """Each definition of ``field`` that limits its answers to a list, with that list's keys and
+    whether it is one of ``oneOf``/``anyOf``'s alternatives.
 
-    Only definitions that hold together with the others count: not the alternatives of a
-    ``oneOf``/``anyOf`` (one of them is enough, and their ``enum`` often says which alternative
-    an answer picks), and not one whose condition reads the question's own answer (picking a
-    choice would then take the other choices away)."""
+    A definition whose condition reads the question's own answer does not count: picking a
+    choice would then take the other choices away (rjsf's ``dependencies`` + ``oneOf`` narrows a
+    question to the answer that picks each alternative). An alternative is picked by what it
+    says about the other questions asked outside the alternatives (``animal: Fish``)."""
     if not field.choices:
         return []
     logic = _logic(form)
     found = []
     for definition in logic.definitions_of(_level_schemas(logic, field.keys[:-1]), field.name):
-        if any(link.kind == "alternative" or _reads(logic, link, field.name)
-               for link in definition.links):
+        picking = [_picking(link, field.name) for link in definition.links]
+        links = tuple(link for link in picking if link is not None)
+        if len(links) < len(picking) or any(_reads(logic, link, field.name) for link in links):
             continue
         values = allowed_values(logic.resolve(definition.schema), logic.refs)
         if values is not None:
-            found.append((definition, frozenset(label_key(v) for v in values)))
+            found.append((Definition(definition.name, definition.schema, links),
+                          frozenset(label_key(v) for v in values),
+                          any(link.kind == "alternative" for link in definition.links)))
     return found
+
+
+def _picking(link: Link, name: str) -> Link | None:
+    """An alternative's discriminator without what it says about ``name`` itself (that is the
+    definition being weighed, not what picks it); ``None`` when nothing else picks it."""
+    if link.kind != "alternative" or not isinstance(link.schema, Mapping):
+        return link
+    properties = {k: v for k, v in (link.schema.get("properties") or {}).items() if k != name}
+    required = [k for k in _strings(link.schema.get("required")) if k != name]
+    if not properties and not required:
+        return None if link.schema else link
+    schema: dict[str, Any] = {"properties": properties} if properties else {}
+    if required:
+        schema["required"] = required
+    return Link("alternative", schema)
 
 
 def _reads(logic: _Logic, link: Link, name: str) -> bool:
@@ -671,17 +714,27 @@ def describe_choice(form: Form, field: Field, rule: ChoiceRule,
     answered “Cat” to “Animal”." (or "Not if …" when it is offered unless some answer leaves it
     out). ``None`` when that takes more than simple tests to say."""
     chains, message = rule.offered_by, N_("Only if %(condition)s.")
+    if rule.among_alternatives and (not chains or any(not chain for chain in chains)):
+        chains = rule.picked_by
     if any(not chain for chain in chains):
         chains, message = rule.left_out_by, N_("Not if %(condition)s.")
     alternatives = []
     for chain in chains:
-        parts = [_describe_clause(form, field, clause, lang) for clause in chain]
+        parts = [_describe_clause(form, field, clause, lang) for clause in _said_once(chain)]
         if not chain or any(part is None for part in parts):
             return None
         alternatives.append(_join([p for p in parts if p], "and", lang))
     if not alternatives:
         return None
     return _t(lang, message, condition=_join(alternatives, "or", lang))
+
+
+def _said_once(chain: tuple[Clause, ...]) -> list[Clause]:
+    """``chain`` without the clauses that only say a question was answered when another
+    says what the answer was ("you answered “Animal” and you answered “Cat” to “Animal”")."""
+    valued = {t.path for c in chain if not c.negate for t in c.tests or () if t.op != "set"}
+    return [c for c in chain if c.negate or c.tests is None or not c.tests
+            or any(t.op != "set" or t.path not in valued for t in c.tests)]
 
 
 def describe_required(form: Form, field: Field, lang: str | None = None) -> str | None:

@@ -31,6 +31,7 @@ from renderers.html.values import (
 from renderers.html.views import Action, Conditional, Item, Option, Question, Upload
 from schemas.fields import Field
 from schemas.flow import (
+    ChoiceRule,
     branch_rule,
     choice_rules,
     describe_branch,
@@ -180,7 +181,7 @@ class QuestionBuilder:
         if not rules:
             return
         deciding = {test.path[0] for rule in rules.values()
-                    for chain in (*rule.offered_by, *rule.left_out_by)
+                    for chain in (*rule.offered_by, *rule.left_out_by, *rule.picked_by)
                     for clause in chain for test in clause.tests or ()}
         if field.parent is None and deciding and not deciding & self.page_names:
             keys = {choice_key(c.value) for c in offered_choices(self.form, field, parent)}
@@ -193,16 +194,21 @@ class QuestionBuilder:
                 if rule is not None and rule.never and not option.checked:
                     continue
                 if rule is not None and not rule.never:
-                    option.offered = json.dumps(
-                        {side: [[self._clause(field, base, c) for c in chain] for chain in chains]
-                         for side, chains in (("any", rule.offered_by),
-                                              ("none", rule.left_out_by))},
-                        ensure_ascii=False, separators=(",", ":"), default=str)
+                    option.offered = self._offered(field, base, rule)
                     option.hint = describe_choice(self.form, field, rule, self.lang)
                 kept.append(option)
         for index, option in enumerate(kept):
             option.id = question.id if index == 0 else f"{question.id}--{index + 1}"
         question.options = kept
+
+    def _offered(self, field: Field, base: str, rule: ChoiceRule) -> str:
+        """A choice's rule for the page's script (``data-offered``, see conditional.js)."""
+        sides = [("any", rule.offered_by), ("none", rule.left_out_by)]
+        if rule.among_alternatives:
+            sides.append(("pick", rule.picked_by))
+        return json.dumps({side: [[self._clause(field, base, c) for c in chain]
+                                  for chain in chains] for side, chains in sides},
+                          ensure_ascii=False, separators=(",", ":"), default=str)
 
     def _clause(self, field: Field, base: str, clause: Any) -> dict[str, Any]:
         if clause.tests is None:

@@ -252,3 +252,51 @@ def test_the_same_question_repeated_in_each_branch_is_not_a_mistake():
     same = REDEFINED.replace("Your full name", "Company name").replace(
         "staff: {type: boolean", "staff: {type: integer")
     assert check_text(same, "licence.yaml") == []
+
+
+# --- Choices picked by oneOf/anyOf alternatives --------------------------------------------
+
+
+def by_alternative(where: str, unconditional: list[str] | None = None) -> Any:
+    """rjsf's dependent dropdown: the alternative that ``animal`` picks lists ``food``'s
+    choices (``where``: Draft 7 ``dependencies``, ``dependentSchemas`` or a plain ``oneOf``)."""
+    alternatives = [
+        {"properties": {"animal": {"enum": ["Cat"]},
+                        "food": {"type": "string", "title": "Food", "enum": ["meat", "grass"]}}},
+        {"properties": {"animal": {"enum": ["Fish"]},
+                        "food": {"type": "string", "title": "Food",
+                                 "enum": ["insect", "worms"]}}},
+    ]
+    schema: dict[str, Any] = {"type": "object", "properties": {
+        "animal": {"type": "string", "title": "Animal", "enum": ["Cat", "Fish"]}}}
+    if unconditional is not None:
+        schema["properties"]["food"] = {"type": "string", "title": "Food",
+                                        "enum": unconditional}
+    if where == "oneOf":
+        schema["oneOf"] = alternatives
+    else:
+        schema[where] = {"animal": {"oneOf": alternatives}}
+    if where == "dependencies":
+        schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    return load_definition({"id": "pets", "title": "Pets", "schema": schema})
+
+
+@pytest.mark.parametrize("where", ["dependencies", "dependentSchemas", "oneOf"])
+def test_the_alternative_an_answer_picks_lists_the_choices(where):
+    form = by_alternative(where)
+    food = form.fields["food"]
+    assert values(food.choices) == ["meat", "grass", "insect", "worms"]
+    assert values(offered_choices(form, food, {"animal": "Fish"})) == ["insect", "worms"]
+    assert values(offered_choices(form, food, {"animal": "Cat"})) == ["meat", "grass"]
+    rules = choice_rules(form, food)
+    assert rules["meat"].among_alternatives and rules["meat"].picked_by
+    assert not rules["meat"].never
+    assert describe_choice(form, food, rules["worms"]) == \
+        "Only if you answered “Fish” to “Animal”."
+
+
+def test_alternatives_narrow_a_list_given_outside_them():
+    form = by_alternative("oneOf", unconditional=["meat", "grass", "insect", "worms", "bones"])
+    food = form.fields["food"]
+    assert values(offered_choices(form, food, {"animal": "Fish"})) == ["insect", "worms"]
+    assert choice_rules(form, food)["bones"].never  # no alternative allows it

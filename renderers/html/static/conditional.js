@@ -12,11 +12,12 @@
  *           "values": [...], "required": bool}
  * A question with no answer passes a test unless "required", as in JSON Schema.
  * A choice that only some answers offer (a radio or checkbox item, or a select's option) has
- * data-offered="{"any": [[clause, ...], ...], "none": [[clause, ...], ...]}": it is offered
- * while some "any" alternative holds and no "none" alternative does (a clause too complex to
- * decide here counts as holding for "any" and not for "none", so a choice is never hidden
- * wrongly). A choice not offered is hidden and disabled, so it is not sent; a question left
- * with no choice to offer is hidden.
+ * data-offered="{"any": [[clause, ...], ...], "none": [[clause, ...], ...], "pick": [...]}":
+ * it is offered while some "any" alternative holds (or "any" is empty), no "none" alternative
+ * does, and, when "pick" is given (choices limited by oneOf/anyOf alternatives), some "pick"
+ * alternative holds. A clause too complex to decide here counts as holding for "any" and
+ * "pick" and not for "none", so a choice is never hidden wrongly. A choice not offered is
+ * hidden and disabled, so it is not sent; a question left with no choice to offer is hidden.
  * Without JavaScript every question stays visible with a hint saying when to answer it; the
  * server ignores answers to questions that do not apply either way.
  */
@@ -125,8 +126,10 @@
   }
 
   function offered(scope, condition) {
-    return anyHolds(scope, condition.any || [], true) &&
-      !anyHolds(scope, condition.none || [], false);
+    var any = condition.any || [];
+    return (any.length === 0 || anyHolds(scope, any, true)) &&
+      !anyHolds(scope, condition.none || [], false) &&
+      (!condition.pick || anyHolds(scope, condition.pick, true));
   }
 
   function scopeOf(element) {
