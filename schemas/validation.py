@@ -300,8 +300,11 @@ def explain(error: ValidationError, *, title_of: TitleOf, lang: str = DEFAULT_LA
 def leaf_errors(error: ValidationError) -> list[ValidationError]:
     """The errors worth explaining inside ``error``: for ``oneOf``/``anyOf``, those of the
     branch that came closest to matching. Closest means, in turn: the answer has the branch's
-    type and no stray properties; fewer answers are missing (a branch the resident did not
-    start is not the one they chose); fewer errors; the branch written first."""
+    type and no stray properties; the answers agree with the branch's one-value ``const`` or
+    ``enum`` (``animal: {enum: [Fish]}`` is how a branch says which answer picks it, so a
+    resident with a fish is told about the fish's branch); fewer answers are missing (a branch
+    the resident did not start is not the one they chose); fewer errors; the branch written
+    first."""
     if error.validator not in ("oneOf", "anyOf") or not error.context \
             or _is_choice_list(error.validator_value):
         return [error]
@@ -309,15 +312,23 @@ def leaf_errors(error: ValidationError) -> list[ValidationError]:
     for sub in error.context:
         branches.setdefault(int(sub.relative_schema_path[0]), []).append(sub)
 
-    def distance(item: tuple[int, list[ValidationError]]) -> tuple[bool, int, int, int]:
+    def distance(item: tuple[int, list[ValidationError]]) -> tuple[bool, int, int, int, int]:
         index, errors = item
         mismatch = any(e.validator in _MISMATCH_KEYWORDS and not e.relative_path
                        for e in errors)
+        unpicked = sum(len(e.relative_path) == 1 and _picks(e) for e in errors)
         missing = sum(e.validator in _MISSING_KEYWORDS for e in errors)
-        return mismatch, missing, len(errors), index
+        return mismatch, unpicked, missing, len(errors), index
 
     closest = min(branches.items(), key=distance)[1]
     return [leaf for sub in closest for leaf in leaf_errors(sub)]
+
+
+def _picks(error: ValidationError) -> bool:
+    """Whether ``error`` is an answer that differs from the one value a branch asks for."""
+    return error.validator == "const" or (
+        error.validator == "enum" and isinstance(error.validator_value, list)
+        and len(error.validator_value) == 1)
 
 
 _MISMATCH_KEYWORDS = ("type", "additionalProperties", "unevaluatedProperties")

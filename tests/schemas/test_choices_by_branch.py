@@ -300,3 +300,14 @@ def test_alternatives_narrow_a_list_given_outside_them():
     food = form.fields["food"]
     assert values(offered_choices(form, food, {"animal": "Fish"})) == ["insect", "worms"]
     assert choice_rules(form, food)["bones"].never  # no alternative allows it
+
+
+@pytest.mark.parametrize("where", ["dependencies", "dependentSchemas", "oneOf"])
+def test_a_choice_of_another_alternative_is_blamed_on_its_own_question(where):
+    """The branch whose one-value ``enum`` the answers agree with is the one the resident
+    picked: a fish's owner who picks meat is told about the food, not about the animal."""
+    form = by_alternative(where)
+    for answers in ({"animal": "Fish", "food": "meat"}, {"animal": "Cat", "food": "worms"}):
+        [error] = form.validate(answers)
+        assert (error.path, error.message) == ("food", "Select one of the options for “Food”")
+    assert form.validate({"animal": "Fish", "food": "worms"}) == []
