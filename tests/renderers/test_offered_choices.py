@@ -109,3 +109,23 @@ def test_a_blank_paper_form_prints_every_choice_with_when_it_applies():
     assert "worms <span class=\"secondary-text\">(Only if you answered “Fish” to " \
            "“Animal”.)</span>" in html
     assert html.count("Only if you answered “Cat” to “Animal”.") == 2
+
+
+def test_hostile_choices_and_answers_stay_text_in_the_rule_and_its_words():
+    hostile = '"><script>alert(1)</script>\'&'
+    form = load_definition({
+        "id": "pets", "title": "Pets",
+        "schema": {"type": "object",
+                   "properties": {"animal": {"type": "string", "title": "<b>Animal</b>",
+                                             "enum": [hostile, "Fish"]}},
+                   "allOf": [fed(hostile, ["meat", hostile]), fed("Fish", ["worms"])]}})
+    html = str(render_questions(form, ["animal", "food"], {}, [], "en"))
+    page = Page(html)
+    page.check()
+    assert not [e for e in page.elements if e.tag in ("script", "b")]
+    [item] = [e.parent for e in page.elements if e.tag == "input"
+              and e.attrs.get("name") == "food" and e.attrs.get("value") == hostile]
+    rule = json.loads(item.attrs["data-offered"])
+    assert rule["any"][0][0]["tests"][0]["values"] == [hostile]
+    assert f"Only if you answered “{hostile}” to “<b>Animal</b>”." in [
+        e.words() for e in page.elements if e.attrs.get("class", "").endswith("choice-condition")]
