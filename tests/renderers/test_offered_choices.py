@@ -129,3 +129,20 @@ def test_hostile_choices_and_answers_stay_text_in_the_rule_and_its_words():
     assert rule["any"][0][0]["tests"][0]["values"] == [hostile]
     assert f"Only if you answered “{hostile}” to “<b>Animal</b>”." in [
         e.words() for e in page.elements if e.attrs.get("class", "").endswith("choice-condition")]
+
+
+def test_in_a_repeating_group_each_item_reads_its_own_answer():
+    item = {"type": "object", "required": ["animal"],
+            "properties": {"animal": {"type": "string", "title": "Animal",
+                                      "enum": ["Cat", "Fish"]}},
+            "allOf": [fed("Cat", ["meat", "grass"]), fed("Fish", ["insect", "worms"])]}
+    form = load_definition({"id": "pets", "title": "Pets", "schema": {
+        "type": "object", "properties": {"pets": {"type": "array", "title": "Pets",
+                                                  "items": item}}}})
+    [group] = question_views(form, ["pets"], {"pets": [{}, {}]}, [], "en")
+    for index, entry in enumerate(group.items):
+        [food] = [q for q in entry.children if q.path == f"pets.{index}.food"]
+        names = {test["name"] for option in food.options
+                 for side in json.loads(option.offered).values()
+                 for chain in side for clause in chain for test in clause["tests"]}
+        assert names == {f"pets.{index}.animal"}
