@@ -23,7 +23,21 @@ if TYPE_CHECKING:
     from formbuilder.models import User
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """A setting that cannot be read stops any command with one plain line and status 2,
+    not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from formbuilder.config import SettingError
+
+        try:
+            return super().invoke(ctx)
+        except SettingError as error:
+            click.echo(f"formbuilder: {error}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="formbuilder")
 def main() -> None:
     """formbuilder: city forms online, from one file per form."""

@@ -202,7 +202,19 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
     if "MAIL" not in settings:
         # Without a mail server named, `make run` keeps messages on disk instead of failing.
         settings["MAIL"] = "smtp" if "SMTP_HOST" in settings else "log"
+    _check_mail({**DEFAULTS, **settings})
     return settings
+
+
+def _check_mail(settings: Mapping[str, Any]) -> None:
+    """The mail settings taken together (a mode, a sender's address, a password only over
+    TLS), checked at start-up rather than by the first email's job."""
+    from formbuilder.mail.settings import MailSettings
+
+    try:
+        MailSettings.from_config(settings)
+    except ValueError as error:
+        raise SettingError(f"{error}.".replace("..", ".")) from error
 
 
 # prometheus-client's own variable (not ours, so not in SETTINGS): the folder where each

@@ -127,3 +127,27 @@ def test_only_the_config_module_reads_the_environment():
         if lines and path.name != "config.py":
             readers[str(path.relative_to(ROOT))] = lines
     assert readers == {}
+
+
+@pytest.mark.parametrize(("environ", "words"), [
+    ({"FORMBUILDER_MAIL": "carrier-pigeon"}, r"FORMBUILDER_MAIL is 'carrier-pigeon'; use one of"),
+    ({"FORMBUILDER_MAIL_FROM": "the city"}, r"FORMBUILDER_MAIL_FROM 'the city' has no address"),
+    ({"FORMBUILDER_SMTP_HOST": "relay.example.gov", "FORMBUILDER_SMTP_USERNAME": "forms"},
+     r"password would cross the network as plain text"),
+])
+def test_mail_settings_that_cannot_work_stop_start_up_not_the_first_email(environ, words):
+    with pytest.raises(config.SettingError, match=words):
+        config.from_environment(environ)
+
+
+def test_a_bad_setting_stops_any_command_with_one_plain_line():
+    from click.testing import CliRunner
+
+    from formbuilder.cli import main
+
+    result = CliRunner().invoke(main, ["users", "list"],
+                                env={"FORMBUILDER_TIME_ZONE": "Mars/Base"})
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "formbuilder: FORMBUILDER_TIME_ZONE is 'Mars/Base', which is not a time zone; use a "
+        "name like America/Chicago or Europe/Madrid.")
