@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Literal
 
-from schemas.fields import Choice, Field, allowed_values, humanise, label_key
+from schemas.fields import Field, humanise
 from schemas.i18n import N_
 from schemas.i18n import gettext as _t
 from schemas.model import Form
@@ -33,18 +33,21 @@ from schemas.refs import LocalRefs, RefError
 from schemas.validation import lenient_validator
 
 __all__ = [
-    "ChoiceRule",
     "Clause",
+    "Definition",
+    "Link",
     "Test",
     "active_pages",
     "applicable_answers",
     "branch_rule",
-    "choice_rules",
+    "clause",
+    "definitions",
+    "describe_alternatives",
     "describe_branch",
-    "describe_choice",
     "describe_required",
+    "holds",
+    "local_refs",
     "next_page",
-    "offered_choices",
     "page_of",
     "previous_page",
     "required_rule",
@@ -460,11 +463,10 @@ def branch_rule(form: Form, field: Field) -> tuple[tuple[Clause, ...], ...] | No
     level, so a renderer adds the group's (indexed) path in front.
     """
     logic = _logic(form)
-    schemas = _level_schemas(logic, field.keys[:-1])
-    definitions = logic.definitions_of(schemas, field.name)
-    if not definitions or any(not d.links for d in definitions):
+    found = definitions(form, field)
+    if not found or any(not d.links for d in found):
         return None
-    return tuple(tuple(_clause(logic, link) for link in d.links) for d in definitions)
+    return tuple(tuple(_clause(logic, link) for link in d.links) for d in found)
 
 
 def required_rule(form: Form, field: Field) -> tuple[tuple[Clause, ...], ...] | None:
@@ -482,128 +484,27 @@ def required_rule(form: Form, field: Field) -> tuple[tuple[Clause, ...], ...] | 
     return alternatives or None
 
 
-Chains = tuple[tuple[Clause, ...], ...]
-
-
-@dataclass(frozen=True)
-class ChoiceRule:
-    """When one choice of a question is offered, as alternatives of clauses (as
-    :func:`branch_rule` gives them) of the definitions of the question that limit its choices.
-
-    JSON Schema holds an answer to every definition that applies, so the choice needs a
-    definition that allows it to apply (``offered_by``) and none that leaves it out
-    (``left_out_by``). Definitions under ``oneOf``/``anyOf`` alternatives are different: one
-    alternative is enough, so when alternatives limit the choices (``among_alternatives``) the
-    choice needs one that allows it (``picked_by``), and the others leave nothing out.
-    """
-
-    offered_by: Chains
-    left_out_by: Chains
-    picked_by: Chains = ()
-    among_alternatives: bool = False
-
-    @property
-    def never(self) -> bool:
-        """No answers offer it: nothing allows it, or a definition always asked leaves it out."""
-        if any(not chain for chain in self.left_out_by):
-            return True
-        if self.among_alternatives:
-            return not self.picked_by
-        return not self.offered_by
-
-
-def choice_rules(form: Form, field: Field) -> dict[str, ChoiceRule]:
-    """For a question whose choices depend on which of its definitions apply (``food`` under
-    ``animal: Cat`` and under ``animal: Fish``, each with its own ``enum``): when each choice is
-    offered, by :func:`schemas.fields.label_key`. Empty when the choices are the same whatever
-    the answers."""
-    allowing = _allowing(form, field)
-    if all(keys >= {label_key(c.value) for c in field.choices} for _, keys, _ in allowing):
-        return {}
+def definitions(form: Form, field: Field) -> list[Definition]:
+    """Every place the schema defines ``field`` at its own level, with the links each sits
+    under, in the order the field collector meets them (the first one drew the question)."""
     logic = _logic(form)
-    chains = [(tuple(_clause(logic, link) for link in d.links), keys, alternative)
-              for d, keys, alternative in allowing]
-    among = any(alternative for _, _, alternative in chains)
-    rules = {}
-    for choice in field.choices:
-        key = label_key(choice.value)
-        rules[key] = ChoiceRule(
-            offered_by=tuple(c for c, keys, alt in chains if not alt and key in keys),
-            left_out_by=tuple(c for c, keys, alt in chains if not alt and key not in keys),
-            picked_by=tuple(c for c, keys, alt in chains if alt and key in keys),
-            among_alternatives=among)
-    return rules
+    return logic.definitions_of(_level_schemas(logic, field.keys[:-1]), field.name)
 
 
-def offered_choices(form: Form, field: Field, level: Mapping[str, Any] | None
-                    ) -> tuple[Choice, ...]:
-    """The choices ``field`` offers for the answers of its own level (``level``): those every
-    definition that applies allows, and (when alternatives limit them) one alternative that
-    applies. All of them when nothing that limits them applies, or nothing is left: a question
-    asked anyway never has nothing to choose from, and the answers' check says what is wrong."""
-    logic = _logic(form)
-    instance = level if isinstance(level, Mapping) else {}
-    allowed = frozenset(label_key(c.value) for c in field.choices)
-    picked: set[str] = set()
-    for definition, keys, alternative in _allowing(form, field):
-        if not logic.chain_holds(definition.links, instance):
-            continue
-        if alternative:
-            picked |= keys
-        else:
-            allowed &= keys
-    if picked:
-        allowed &= picked
-    return tuple(c for c in field.choices if label_key(c.value) in allowed) or field.choices
+def clause(form: Form, link: Link) -> Clause:
+    """One link's condition as simple tests."""
+    return _clause(_logic(form), link)
 
 
-def _allowing(form: Form, field: Field) -> list[tuple[Definition, frozenset[str], bool]]:
-    """Each definition of ``field`` that limits its answers to a list, with that list's keys and
-    whether it is one of ``oneOf``/``anyOf``'s alternatives.
-
-    A definition whose condition reads the question's own answer does not count: picking a
-    choice would then take the other choices away (rjsf's ``dependencies`` + ``oneOf`` narrows a
-    question to the answer that picks each alternative). An alternative is picked by what it
-    says about the other questions asked outside the alternatives (``animal: Fish``)."""
-    if not field.choices:
-        return []
-    logic = _logic(form)
-    found = []
-    for definition in logic.definitions_of(_level_schemas(logic, field.keys[:-1]), field.name):
-        picking = [_picking(link, field.name) for link in definition.links]
-        links = tuple(link for link in picking if link is not None)
-        if len(links) < len(picking) or any(_reads(logic, link, field.name) for link in links):
-            continue
-        values = allowed_values(logic.resolve(definition.schema), logic.refs)
-        if values is not None:
-            found.append((Definition(definition.name, definition.schema, links),
-                          frozenset(label_key(v) for v in values),
-                          any(link.kind == "alternative" for link in definition.links)))
-    return found
+def holds(form: Form, links: Sequence[Link], instance: Any) -> bool:
+    """Whether every link holds for the answers of their level (``instance``), decided as the
+    form's JSON Schema draft decides it."""
+    return _logic(form).chain_holds(links, instance)
 
 
-def _picking(link: Link, name: str) -> Link | None:
-    """An alternative's discriminator without what it says about ``name`` itself (that is the
-    definition being weighed, not what picks it); ``None`` when nothing else picks it."""
-    if link.kind != "alternative" or not isinstance(link.schema, Mapping):
-        return link
-    properties = {k: v for k, v in (link.schema.get("properties") or {}).items() if k != name}
-    required = [k for k in _strings(link.schema.get("required")) if k != name]
-    if not properties and not required:
-        return None if link.schema else link
-    schema: dict[str, Any] = {"properties": properties} if properties else {}
-    if required:
-        schema["required"] = required
-    return Link("alternative", schema)
-
-
-def _reads(logic: _Logic, link: Link, name: str) -> bool:
-    """Whether ``link``'s condition reads the answer to ``name`` (a condition too complex for
-    simple tests is taken to read it)."""
-    if link.kind == "dependent":
-        return link.key == name
-    tests = _clause(logic, link).tests
-    return tests is None or any(test.path[0] == name for test in tests)
+def local_refs(form: Form) -> LocalRefs:
+    """The form's ``$ref`` resolver, built once per form."""
+    return _logic(form).refs
 
 
 def _level_schemas(logic: _Logic, keys: Sequence[str]) -> tuple[Any, ...]:
@@ -691,13 +592,21 @@ def describe_branch(form: Form, field: Field, lang: str | None = None) -> str | 
     simple tests (``const``, ``enum``, yes/no, ``minimum``...) can say.
     """
     rule = branch_rule(form, field)
-    if rule is None:
-        return None
+    condition = None if rule is None else describe_alternatives(form, field, rule, lang)
+    return None if condition is None else _t(lang, "Answer only if %(condition)s.",
+                                             condition=condition)
+
+
+def describe_alternatives(form: Form, field: Field, chains: Sequence[Sequence[Clause]],
+                          lang: str | None = None) -> str | None:
+    """Alternatives of clauses, as :func:`branch_rule` gives them, in plain words: "you
+    answered “Cat” to “Animal” or you answered “Fish” to “Animal”". ``None`` when there are
+    none, or when one takes more than simple tests to say."""
     alternatives = []
-    for chain in rule:
+    for chain in chains:
         parts = []
-        for clause in chain:
-            phrase = _describe_clause(form, field, clause, lang)
+        for one in chain:
+            phrase = _describe_clause(form, field, one, lang)
             if phrase is None:
                 return None
             if phrase:
@@ -705,36 +614,7 @@ def describe_branch(form: Form, field: Field, lang: str | None = None) -> str | 
         if not parts:
             return None
         alternatives.append(_join(parts, "and", lang))
-    return _t(lang, "Answer only if %(condition)s.", condition=_join(alternatives, "or", lang))
-
-
-def describe_choice(form: Form, field: Field, rule: ChoiceRule,
-                    lang: str | None = None) -> str | None:
-    """When one choice is offered, in plain words for when it cannot be hidden: "Only if you
-    answered “Cat” to “Animal”." (or "Not if …" when it is offered unless some answer leaves it
-    out). ``None`` when that takes more than simple tests to say."""
-    chains, message = rule.offered_by, N_("Only if %(condition)s.")
-    if rule.among_alternatives and (not chains or any(not chain for chain in chains)):
-        chains = rule.picked_by
-    if any(not chain for chain in chains):
-        chains, message = rule.left_out_by, N_("Not if %(condition)s.")
-    alternatives = []
-    for chain in chains:
-        parts = [_describe_clause(form, field, clause, lang) for clause in _said_once(chain)]
-        if not chain or any(part is None for part in parts):
-            return None
-        alternatives.append(_join([p for p in parts if p], "and", lang))
-    if not alternatives:
-        return None
-    return _t(lang, message, condition=_join(alternatives, "or", lang))
-
-
-def _said_once(chain: tuple[Clause, ...]) -> list[Clause]:
-    """``chain`` without the clauses that only say a question was answered when another
-    says what the answer was ("you answered “Animal” and you answered “Cat” to “Animal”")."""
-    valued = {t.path for c in chain if not c.negate for t in c.tests or () if t.op != "set"}
-    return [c for c in chain if c.negate or c.tests is None or not c.tests
-            or any(t.op != "set" or t.path not in valued for t in c.tests)]
+    return _join(alternatives, "or", lang) if alternatives else None
 
 
 def describe_required(form: Form, field: Field, lang: str | None = None) -> str | None:

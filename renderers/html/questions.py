@@ -29,17 +29,9 @@ from renderers.html.values import (
     suffix_of,
 )
 from renderers.html.views import Action, Conditional, Item, Option, Question, Upload
+from schemas.choice_rules import ChoiceRule, choice_rules, describe_choice, offered_choices
 from schemas.fields import Field
-from schemas.flow import (
-    ChoiceRule,
-    branch_rule,
-    choice_rules,
-    describe_branch,
-    describe_choice,
-    describe_required,
-    offered_choices,
-    resolve,
-)
+from schemas.flow import branch_rule, describe_branch, describe_required, resolve
 from schemas.i18n import gettext
 from schemas.localized import localized
 from schemas.model import Form

@@ -12,7 +12,7 @@ from checked_files import accepted
 from example_forms import every_example
 
 from schemas import FormError, check_text, load, load_definition
-from schemas.flow import choice_rules, describe_choice, offered_choices
+from schemas.choice_rules import choice_rules, describe_choice, offered_choices
 
 
 def branch(animal: str, food: list[str], **more: Any) -> dict[str, Any]:
