@@ -214,7 +214,7 @@ def _check_mail(settings: Mapping[str, Any]) -> None:
     try:
         MailSettings.from_config(settings)
     except ValueError as error:
-        raise SettingError(f"{error}.".replace("..", ".")) from error
+        raise SettingError(str(error)) from error
 
 
 # prometheus-client's own variable (not ours, so not in SETTINGS): the folder where each

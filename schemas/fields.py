@@ -229,8 +229,8 @@ class FieldCollector:
         """Another branch defines a question already met. It is drawn from its first
         definition, so a definition of another kind, or under another title, is pointed out; one
         with choices of its own adds them (``food`` is meat or grass for a cat, insects or worms
-        for a fish): which of them apply to an answer is :func:`schemas.flow.choice_rules`'
-        business."""
+        for a fish): which of them apply to an answer is
+        :func:`schemas.choice_rules.choice_rules`' business."""
         try:
             schema = self.refs.resolve(sub)[0] if isinstance(sub, Mapping) else None
         except RefError:  # reported where the walk meets it
@@ -267,11 +267,7 @@ def allowed_values(schema: Any, refs: LocalRefs) -> tuple[Any, ...] | None:
     limit them."""
     if not isinstance(schema, Mapping):
         return None
-    source: Any = schema
-    if schema_types(schema)[:1] == ["array"] or "items" in schema:
-        source = _item_schema(schema, refs)
-        if not isinstance(source, Mapping):
-            return None
+    source = _choice_source(schema, refs)
     if "const" in source:
         return (source["const"],)
     options = _const_options(source)
@@ -378,12 +374,17 @@ def _kind(schema: Mapping[str, Any], refs: LocalRefs, hints: Mapping[str, Any]) 
     return "text"
 
 
-def _choices(schema: Mapping[str, Any], refs: LocalRefs,
-             hints: Mapping[str, Any]) -> tuple[Choice, ...]:
-    source = schema
+def _choice_source(schema: Mapping[str, Any], refs: LocalRefs) -> Mapping[str, Any]:
+    """Where a question's choices are written: the schema, or a list's item schema."""
     if schema_types(schema)[:1] == ["array"] or "items" in schema:
         items = _item_schema(schema, refs)
-        source = items if isinstance(items, Mapping) else {}
+        return items if isinstance(items, Mapping) else {}
+    return schema
+
+
+def _choices(schema: Mapping[str, Any], refs: LocalRefs,
+             hints: Mapping[str, Any]) -> tuple[Choice, ...]:
+    source = _choice_source(schema, refs)
     options = _const_options(source)
     if options is not None:
         pairs = [(o["const"], o) for o in options]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from typing import Any, Literal
 
 from schemas.fields import Field, humanise
@@ -123,6 +123,21 @@ class Clause:
 # --- Per-form logic, cached while the form lives ---------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Level:
+    """The definitions of one object level, in order and by name."""
+
+    schemas: tuple[Any, ...]
+    definitions: list[Definition]
+
+    @cached_property
+    def named(self) -> dict[str, list[Definition]]:
+        named: dict[str, list[Definition]] = {}
+        for definition in self.definitions:
+            named.setdefault(definition.name, []).append(definition)
+        return named
+
+
 class _Logic:
     """The schema walks of one form, with the validator of its draft built once (checking
     formats as validation does, so an ``if`` on a format is decided the same way)."""
@@ -132,8 +147,7 @@ class _Logic:
         self.refs = LocalRefs(form.schema)
         self.validator = lenient_validator(form.schema, form.draft)  # RE2 patterns, as validation
         self._resolved: dict[int, tuple[Any, Any]] = {}
-        self._levels: dict[tuple[int, ...], tuple[tuple[Any, ...], list[Definition]]] = {}
-        self._named: dict[tuple[int, ...], dict[str, list[Definition]]] = {}
+        self._levels: dict[tuple[int, ...], _Level] = {}
         self._page_of = {name: index for index, page in enumerate(form.pages)
                          for name in page.fields}
 
@@ -155,24 +169,23 @@ class _Logic:
     def level(self, schemas: tuple[Any, ...]) -> list[Definition]:
         """Every property definition of an object level made of ``schemas``, in the order the
         field collector meets them (so the first one is the one that drew the question)."""
-        key = tuple(id(s) for s in schemas)
-        cached = self._levels.get(key)
-        if cached is not None and all(a is b for a, b in zip(cached[0], schemas, strict=True)):
-            return cached[1]
-        raw = [d for schema in schemas for d in self._walk(schema, (), 0, frozenset())]
-        definitions = self._with_discriminators(raw)
-        self._levels[key] = (schemas, definitions)
-        named: dict[str, list[Definition]] = {}
-        for definition in definitions:
-            named.setdefault(definition.name, []).append(definition)
-        self._named[key] = named
-        return definitions
+        return self._level(schemas).definitions
 
     def definitions_of(self, schemas: tuple[Any, ...], name: str) -> list[Definition]:
         """The definitions of one property of a level, without scanning the whole level
         (a form of ten thousand questions asks this for each of them)."""
-        self.level(schemas)
-        return self._named[tuple(id(s) for s in schemas)].get(name, [])
+        return self._level(schemas).named.get(name, [])
+
+    def _level(self, schemas: tuple[Any, ...]) -> _Level:
+        key = tuple(id(s) for s in schemas)
+        cached = self._levels.get(key)
+        if cached is not None and all(a is b for a, b in zip(cached.schemas, schemas,
+                                                             strict=True)):
+            return cached
+        raw = [d for schema in schemas for d in self._walk(schema, (), 0, frozenset())]
+        found = _Level(schemas, self._with_discriminators(raw))
+        self._levels[key] = found
+        return found
 
     def _walk(self, schema: Any, links: tuple[Link, ...], depth: int,
               seen: frozenset[int]) -> Iterator[Definition]:

@@ -36,12 +36,12 @@ class MailSettings:
     def from_config(cls, config: Mapping[str, Any]) -> MailSettings:
         mode = str(config.get("MAIL") or "log").lower()
         if mode not in MODES:
-            raise ValueError(f"FORMBUILDER_MAIL is {mode!r}; use one of {', '.join(MODES)}")
+            raise ValueError(f"FORMBUILDER_MAIL is {mode!r}; use one of {', '.join(MODES)}.")
         name, address = parseaddr(str(config.get("MAIL_FROM") or "forms@localhost"))
         local, _, domain = address.rpartition("@")
         if not local or not domain:
             raise ValueError(f"FORMBUILDER_MAIL_FROM {config.get('MAIL_FROM')!r} has no "
-                             "address like forms@example.gov")
+                             "address like forms@example.gov.")
         host = str(config.get("SMTP_HOST") or "127.0.0.1")
         secure = bool(config.get("SMTP_STARTTLS")) or bool(config.get("SMTP_SSL"))
         if mode == "smtp" and config.get("SMTP_USERNAME") and not secure \
@@ -50,7 +50,7 @@ class MailSettings:
                 f"FORMBUILDER_SMTP_USERNAME is set but the connection to {host} is not "
                 "encrypted, so the password would cross the network as plain text: set "
                 "FORMBUILDER_SMTP_STARTTLS=1 (usually port 587) or FORMBUILDER_SMTP_SSL=1 "
-                "(port 465)")
+                "(port 465).")
         return cls(mode=mode, host=host,
                    port=int(config.get("SMTP_PORT") or 25),
                    username=config.get("SMTP_USERNAME") or None,

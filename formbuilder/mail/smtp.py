@@ -13,6 +13,7 @@ import ssl
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
+from functools import cache
 
 from formbuilder.mail.addresses import Recipient
 from formbuilder.mail.settings import MailSettings
@@ -78,7 +79,13 @@ def _connect(settings: MailSettings) -> smtplib.SMTP:
 
 def _tls(settings: MailSettings) -> ssl.SSLContext:
     """Certificates and host names verified, against ``SMTP_CA_FILE`` when one is set."""
-    return ssl.create_default_context(cafile=settings.ca_file)
+    return _tls_context(settings.ca_file)
+
+
+@cache
+def _tls_context(ca_file: str | None) -> ssl.SSLContext:
+    """Built once per authority file: each build reads and parses every certificate again."""
+    return ssl.create_default_context(cafile=ca_file)
 
 
 def _envelope_address(recipient: Recipient, utf8: bool) -> str:

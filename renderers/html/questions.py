@@ -152,10 +152,8 @@ class QuestionBuilder:
 
     def _conditional(self, field: Field, path: str) -> Conditional | None:
         rule = branch_rule(self.form, field)
-        deciding = structure.controllers(self.form, field)
-        elsewhere = field.parent is None and deciding and not deciding & self.page_names
-        if rule is None or elsewhere:  # the server decided: nothing for the script to do
-            return None
+        if rule is None or self._decided_elsewhere(field, structure.names_read(rule)):
+            return None  # the server decided: nothing for the script to do
         base = path.rsplit(".", 1)[0] + "." if "." in path else ""
         alternatives = [[self._clause(field, base, clause) for clause in chain] for chain in rule]
         data = json.dumps({"any": alternatives}, ensure_ascii=False, separators=(",", ":"),
@@ -165,6 +163,11 @@ class QuestionBuilder:
                            hint=describe_branch(self.form, field, self.lang),
                            hint_id=f"{question_id}--condition")
 
+    def _decided_elsewhere(self, field: Field, deciding: set[str]) -> bool:
+        """Whether every answer that decides about a top-level question was given on another
+        page, so the server knows it and the page's script could not read it."""
+        return field.parent is None and bool(deciding) and not deciding & self.page_names
+
     def _offer(self, question: Question, field: Field, path: str, parent: Any) -> None:
         """Keep to the choices the answers allow, when branches define the question with
         different choices: the server picks them when the deciding answers are on other pages;
@@ -172,10 +175,10 @@ class QuestionBuilder:
         rules = choice_rules(self.form, field)
         if not rules:
             return
-        deciding = {test.path[0] for rule in rules.values()
-                    for chain in (*rule.offered_by, *rule.left_out_by, *rule.picked_by)
-                    for clause in chain for test in clause.tests or ()}
-        if field.parent is None and deciding and not deciding & self.page_names:
+        deciding = structure.names_read(
+            chain for rule in rules.values()
+            for chain in (*rule.offered_by, *rule.left_out_by, *rule.picked_by))
+        if self._decided_elsewhere(field, deciding):
             keys = {choice_key(c.value) for c in offered_choices(self.form, field, parent)}
             kept = [o for o in question.options if o.value in keys or o.checked]
         else:

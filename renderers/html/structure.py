@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from schemas.fields import Field, schema_types
-from schemas.flow import branch_rule, resolve, visible_at
+from schemas.flow import Clause, branch_rule, resolve, visible_at
 from schemas.localized import localized
 from schemas.model import Form
 
@@ -112,10 +112,12 @@ def error_owner(form: Form, path: str) -> str | None:
 
 def controllers(form: Form, field: Field) -> set[str]:
     """The names, at ``field``'s own level, of the questions its branch depends on."""
-    rule = branch_rule(form, field)
-    if not rule:
-        return set()
-    return {test.path[0] for chain in rule for clause in chain for test in clause.tests or ()}
+    return names_read(branch_rule(form, field) or ())
+
+
+def names_read(chains: Iterable[Iterable[Clause]]) -> set[str]:
+    """The names, at their own level, of the questions alternatives of clauses test."""
+    return {test.path[0] for chain in chains for clause in chain for test in clause.tests or ()}
 
 
 def asked_here(form: Form, field: Field, page_names: set[str],
